@@ -1,0 +1,140 @@
+/**
+ * # squeeze
+ *
+ * Makes neural networks physically smaller without changing what they compute
+ * (Squeeze-Release: pruning + exact structural minimization + release). This module
+ * holds the foundation: float32 tensors with reverse-mode autograd over a closed op
+ * table, explicit backends (the TypeScript reference backend is the oracle), layers,
+ * optimizers, a training loop, the graph IR that minimization rewrites, MNIST loading,
+ * and the model file (JSON graph + safetensors weights).
+ *
+ * @example Train a small network for one step and save it
+ * ```ts ignore
+ * import {
+ *   AdamW, backward, crossEntropy, fromGraph, lenet300100, saveModel, tensor, toGraph,
+ * } from "@squeeze/squeeze";
+ *
+ * const model = lenet300100({ seed: 0 });
+ * const opt = new AdamW(model.parameters(), { lr: 1e-3 });
+ * const x = tensor(new Float32Array(2 * 784), [2, 1, 28, 28]);
+ * const loss = crossEntropy(model.forward(x), Int32Array.of(3, 7));
+ * backward(loss);
+ * opt.step();
+ * const { graph, params } = toGraph(model, [1, 28, 28], "lenet");
+ * await saveModel("lenet.safetensors", fromGraph(graph, params));
+ * ```
+ *
+ * @module
+ */
+export type {
+  AdamWParams,
+  Backend,
+  BackendCapabilities,
+  BinaryKind,
+  KernelName,
+  MatmulParams,
+  ReduceKind,
+  SgdParams,
+  Storage,
+  UnaryKind,
+} from "./src/backends/backend.ts";
+export { createReferenceBackend } from "./src/backends/js/reference_backend.ts";
+
+export type { DType, TypedArray } from "./src/tensor/dtype.ts";
+export { type TapeNode, Tensor } from "./src/tensor/tensor.ts";
+export {
+  type CreateOptions,
+  full,
+  randn,
+  referenceBackend,
+  tensor,
+  toBackend,
+  uniform,
+  zeros,
+} from "./src/tensor/create.ts";
+export { Rng } from "./src/tensor/random.ts";
+export { broadcastShapes, formatShape, type Shape, sizeOf } from "./src/tensor/shape.ts";
+
+export { apply, type ChannelMap, type OpDef } from "./src/ops/op.ts";
+export { type AnyOp, OP_TABLE } from "./src/ops/table.ts";
+export {
+  add,
+  div,
+  exp,
+  gelu,
+  log,
+  mul,
+  neg,
+  relu,
+  scale,
+  sigmoid,
+  sub,
+  tanh,
+  unary,
+} from "./src/ops/elementwise.ts";
+export { matmul, type MatmulAttrs } from "./src/ops/matmul.ts";
+export { broadcastTo, max, mean, type ReduceAttrs, sum, sumTo } from "./src/ops/reduce.ts";
+export { logSoftmax, softmax } from "./src/ops/softmax.ts";
+export { crossEntropy, type CrossEntropyOptions } from "./src/ops/loss.ts";
+export { indexSelect, reshape, slice, transpose } from "./src/ops/shape_ops.ts";
+
+export { backward } from "./src/autograd/backward.ts";
+export { isGradEnabled, noGrad } from "./src/autograd/tape.ts";
+export {
+  gradCheck,
+  type GradCheckOptions,
+  type GradCheckResult,
+} from "./src/autograd/grad_check.ts";
+
+export { Module } from "./src/nn/module.ts";
+export { Parameter } from "./src/nn/parameter.ts";
+export { Linear, type LinearOptions } from "./src/nn/linear.ts";
+export { Activation, type ActivationKind, Flatten } from "./src/nn/activation.ts";
+export { Sequential } from "./src/nn/sequential.ts";
+export { lenet300100, mlp, type MlpOptions } from "./src/nn/models.ts";
+export { fans, type InitKind, initWeights } from "./src/nn/init.ts";
+export { Optimizer } from "./src/nn/optim/optimizer.ts";
+export { SGD, type SgdOptions } from "./src/nn/optim/sgd.ts";
+export { AdamW, type AdamWOptions } from "./src/nn/optim/adamw.ts";
+export { constantLr, cosineLr, type LrSchedule, stepLr } from "./src/nn/schedule.ts";
+export {
+  argmaxRows,
+  type EpochSummary,
+  type EvalResult,
+  evaluate,
+  fit,
+  type FitOptions,
+  formatEpoch,
+  trainStep,
+} from "./src/nn/train.ts";
+export { ProgressBar, type ProgressSink, stderrSink } from "./src/nn/progress.ts";
+
+export type { AttrValue, Graph, GraphInput, GraphNode, SymShape } from "./src/graph/ir.ts";
+export {
+  LAYER_OPS,
+  type LayerChannels,
+  type LayerOp,
+  type ParamSlot,
+} from "./src/graph/layer_ops.ts";
+export { GraphBuilder } from "./src/graph/builder.ts";
+export { GraphModule } from "./src/graph/graph_module.ts";
+export { fromGraph, toGraph } from "./src/graph/convert.ts";
+export { validateGraph } from "./src/graph/validate.ts";
+export { dumpGraph } from "./src/graph/dump.ts";
+
+export {
+  type Batch,
+  batchCount,
+  batches,
+  type BatchOptions,
+  type Dataset,
+  datasetSize,
+  splitValidation,
+  subset,
+} from "./src/data/dataset.ts";
+export { type IdxArray, parseIdx } from "./src/data/idx.ts";
+export { loadMnist, MNIST_MEAN, MNIST_STD, mnistDir, type MnistOptions } from "./src/data/mnist.ts";
+
+export { writeFileAtomic } from "./src/io/atomic_write.ts";
+export { decodeSafetensors, encodeSafetensors, type NamedArray } from "./src/io/safetensors.ts";
+export { decodeModel, encodeModel, loadModel, saveModel } from "./src/io/model_file.ts";

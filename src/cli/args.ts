@@ -1,0 +1,49 @@
+import { parseArgs } from "node:util";
+
+/** A command-line error: printed without a stack trace, exit code 2. */
+export class UsageError extends Error {
+  override name = "UsageError";
+}
+
+/** Option spec in node:util parseArgs form. */
+export type OptionSpec = Record<
+  string,
+  { type: "string" | "boolean"; short?: string; default?: string | boolean }
+>;
+
+/** Parses `args` strictly; unknown flags or missing values become a {@linkcode UsageError}. */
+export function parse(
+  command: string,
+  args: string[],
+  options: OptionSpec,
+): { values: Record<string, string | boolean | undefined>; positionals: string[] } {
+  try {
+    const r = parseArgs({ args, options, strict: true, allowPositionals: true });
+    return {
+      values: r.values as Record<string, string | boolean | undefined>,
+      positionals: r.positionals,
+    };
+  } catch (e) {
+    throw new UsageError(`${command}: ${(e as Error).message}`);
+  }
+}
+
+/** Reads a numeric flag, checking it is finite and within `[min, max]` (integers when `int`). */
+export function num(
+  command: string,
+  flag: string,
+  raw: string | boolean | undefined,
+  def: number,
+  { min = -Infinity, max = Infinity, int = false } = {},
+): number {
+  if (raw === undefined) return def;
+  const v = Number(raw);
+  if (
+    typeof raw !== "string" || raw.trim() === "" || !Number.isFinite(v) || v < min || v > max ||
+    (int && !Number.isInteger(v))
+  ) {
+    const kind = int ? "an integer" : "a number";
+    throw new UsageError(`${command}: --${flag} must be ${kind} in [${min}, ${max}], got "${raw}"`);
+  }
+  return v;
+}

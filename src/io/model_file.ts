@@ -1,0 +1,111 @@
+import type { Backend } from "../backends/backend.ts";
+import { tensor } from "../tensor/create.ts";
+import { GraphModule } from "../graph/graph_module.ts";
+import type { Graph } from "../graph/ir.ts";
+import { validateGraph } from "../graph/validate.ts";
+import { Parameter } from "../nn/parameter.ts";
+import { writeFileAtomic } from "./atomic_write.ts";
+import { decodeSafetensors, encodeSafetensors, type NamedArray } from "./safetensors.ts";
+
+/** Metadata key holding the JSON graph. */
+export const GRAPH_KEY = "squeeze.graph";
+/** Metadata key holding the file format tag. */
+export const FORMAT_KEY = "squeeze.format";
+const MASK_PREFIX = "__mask__.";
+
+/**
+ * Serializes a graph model to bytes: one safetensors file whose `__metadata__` holds
+ * the JSON architecture (`squeeze.graph`) and whose tensors are the parameters by name
+ * (masks, if any, as `__mask__.<name>`).
+ */
+export function encodeModel(model: GraphModule): Uint8Array {
+  const tensors = new Map<string, NamedArray>();
+  const masks = new Map<string, NamedArray>();
+  for (const [name, p] of model.namedParameters()) {
+    tensors.set(name, { shape: [...p.shape], data: p.toArray() });
+    if (p.mask) masks.set(MASK_PREFIX + name, { shape: [...p.shape], data: p.mask.toArray() });
+  }
+  for (const [k, v] of masks) tensors.set(k, v);
+  return encodeSafetensors(tensors, {
+    [FORMAT_KEY]: "squeeze.model/1",
+    [GRAPH_KEY]: JSON.stringify(model.graph),
+  });
+}
+
+/**
+ * Saves a model atomically (temp file + rename): a crash never leaves a partial file.
+ *
+ * @example
+ * ```ts ignore
+ * import { saveModel } from "./model_file.ts";
+ * import { toGraph, fromGraph } from "../graph/convert.ts";
+ * import { lenet300100 } from "../nn/models.ts";
+ * const { graph, params } = toGraph(lenet300100(), [1, 28, 28], "lenet");
+ * await saveModel("lenet.safetensors", fromGraph(graph, params));
+ * ```
+ */
+export async function saveModel(path: string, model: GraphModule): Promise<void> {
+  await writeFileAtomic(path, encodeModel(model));
+}
+
+/**
+ * Decodes model bytes. A malformed container, a missing or invalid graph, an unknown
+ * layer type, or parameters that do not match the graph throw a `SyntaxError` naming
+ * `file` and the field.
+ */
+export function decodeModel(bytes: Uint8Array, file: string, backend?: Backend): GraphModule {
+  const { tensors, metadata } = decodeSafetensors(bytes, file);
+  const fmt = metadata[FORMAT_KEY];
+  if (fmt !== "squeeze.model/1") {
+    throw new SyntaxError(
+      `${file}: __metadata__.${FORMAT_KEY}: expected "squeeze.model/1", got ${JSON.stringify(fmt)}`,
+    );
+  }
+  const text = metadata[GRAPH_KEY];
+  if (text === undefined) throw new SyntaxError(`${file}: __metadata__.${GRAPH_KEY}: missing`);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    throw new SyntaxError(
+      `${file}: __metadata__.${GRAPH_KEY}: not valid JSON: ${(e as Error).message}`,
+    );
+  }
+  let graph: Graph;
+  try {
+    graph = validateGraph(raw).graph;
+  } catch (e) {
+    throw new SyntaxError(`${file}: ${(e as Error).message}`);
+  }
+  const params = new Map<string, Parameter>();
+  for (const [name, shape] of Object.entries(graph.params)) {
+    const t = tensors.get(name);
+    if (!t) throw new SyntaxError(`${file}: tensor "${name}": declared by the graph but missing`);
+    if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
+      throw new SyntaxError(
+        `${file}: tensor "${name}".shape: [${t.shape}] but the graph says [${shape}]`,
+      );
+    }
+    const p = Parameter.from(
+      tensor(t.data, t.shape, {
+        backend,
+        dtype: t.data instanceof Float64Array ? "float64" : "float32",
+      }),
+    );
+    const m = tensors.get(MASK_PREFIX + name);
+    if (m) p.mask = tensor(m.data, m.shape, { backend });
+    params.set(name, p);
+  }
+  for (const name of tensors.keys()) {
+    const base = name.startsWith(MASK_PREFIX) ? name.slice(MASK_PREFIX.length) : name;
+    if (!(base in graph.params)) {
+      throw new SyntaxError(`${file}: tensor "${name}": not a parameter of the graph`);
+    }
+  }
+  return new GraphModule(graph, params);
+}
+
+/** Loads a model saved by {@linkcode saveModel}. */
+export async function loadModel(path: string, backend?: Backend): Promise<GraphModule> {
+  return decodeModel(await Deno.readFile(path), path, backend);
+}
