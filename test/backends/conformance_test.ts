@@ -1,0 +1,183 @@
+/**
+ * Conformance suite: every kernel-backed op on every available backend (float32) against
+ * the reference backend in float64 (the oracle), over edge sizes. Later backends (Wasm,
+ * WebGPU) join by being added to BACKENDS.
+ */
+import assert from "node:assert/strict";
+import type { Backend } from "../../src/backends/backend.ts";
+import { createReferenceBackend } from "../../src/backends/js/reference_backend.ts";
+import { tensor, toBackend } from "../../src/tensor/create.ts";
+import { Rng } from "../../src/tensor/random.ts";
+import type { Tensor } from "../../src/tensor/tensor.ts";
+import { add, div, mul, scale, sub, unary } from "../../src/ops/elementwise.ts";
+import { matmul } from "../../src/ops/matmul.ts";
+import { max, mean, sum } from "../../src/ops/reduce.ts";
+import { logSoftmax, softmax } from "../../src/ops/softmax.ts";
+import { crossEntropy } from "../../src/ops/loss.ts";
+import { indexSelect, reshape, slice, transpose } from "../../src/ops/shape_ops.ts";
+import { UNARY_KINDS } from "../../src/backends/backend.ts";
+import { SGD } from "../../src/nn/optim/sgd.ts";
+import { AdamW } from "../../src/nn/optim/adamw.ts";
+import { Parameter } from "../../src/nn/parameter.ts";
+
+const oracle = createReferenceBackend();
+const BACKENDS: Backend[] = [createReferenceBackend()];
+const SIZES = [1, 2, 7, 13, 33, 65, 257];
+
+function rand(
+  shape: number[],
+  seed: number,
+  backend: Backend,
+  dtype: "float32" | "float64" = "float32",
+  shift = 0,
+) {
+  const r = new Rng(seed);
+  const n = shape.reduce((a, b) => a * b, 1);
+  return tensor(Array.from({ length: n }, () => r.normal() + shift), shape, { backend, dtype });
+}
+
+/** Runs `f` on float32 inputs of `backend` and float64 inputs of the oracle; compares. */
+function agree(
+  name: string,
+  backend: Backend,
+  shapes: number[][],
+  f: (xs: Tensor[]) => Tensor,
+  shift = 0,
+  tol = 2e-5,
+) {
+  const got = f(shapes.map((s, i) => rand(s, 100 + i, backend, "float32", shift)));
+  const want = f(
+    shapes.map((s, i) => toBackend(rand(s, 100 + i, oracle, "float32", shift), oracle, "float64")),
+  );
+  assert.deepEqual(got.shape, want.shape, name);
+  const g = got.toArray(), w = want.toArray();
+  let scaleMax = 1;
+  for (let i = 0; i < w.length; i++) scaleMax = Math.max(scaleMax, Math.abs(w[i]));
+  for (let i = 0; i < w.length; i++) {
+    if (Number.isNaN(w[i])) {
+      assert.ok(Number.isNaN(g[i]), `${name}: index ${i} should be NaN`);
+      continue;
+    }
+    assert.ok(Math.abs(g[i] - w[i]) <= tol * scaleMax, `${name}: index ${i}: ${g[i]} vs ${w[i]}`);
+  }
+}
+
+for (const be of BACKENDS) {
+  Deno.test(`conformance[${be.name}]: matmul, all layouts, edge sizes`, () => {
+    for (const m of SIZES) {
+      for (const k of [1, 13, 65]) {
+        for (const n of [1, 7, 33]) {
+          for (const [tA, tB] of [[false, false], [false, true], [true, false], [true, true]]) {
+            agree(
+              `matmul ${m}x${k}x${n} ${tA}${tB}`,
+              be,
+              [tA ? [k, m] : [m, k], tB ? [n, k] : [k, n]],
+              ([a, b]) => matmul(a, b, { transA: tA, transB: tB }),
+              0,
+              1e-5,
+            );
+          }
+        }
+      }
+    }
+  });
+
+  Deno.test(`conformance[${be.name}]: elementwise, broadcasting and unary kernels`, () => {
+    for (const n of SIZES) {
+      for (const [name, f] of [["add", add], ["sub", sub], ["mul", mul], ["div", div]] as const) {
+        agree(`${name} ${n}`, be, [[3, n], [n]], ([a, b]) => f(a, b), name === "div" ? 0 : 0);
+        agree(`${name} col ${n}`, be, [[n, 3], [n, 1]], ([a, b]) => f(a, b));
+      }
+      for (const kind of UNARY_KINDS) {
+        const shift = kind === "log" || kind === "sqrt" || kind === "reciprocal" ? 5 : 0;
+        agree(`${kind} ${n}`, be, [[n, 2]], ([a]) => unary(kind, a), shift);
+      }
+      agree(`scale ${n}`, be, [[n]], ([a]) => scale(a, -0.5, 2));
+    }
+  });
+
+  Deno.test(`conformance[${be.name}]: reductions, softmax, cross-entropy, indexing`, () => {
+    for (const n of SIZES) {
+      agree(`sum ${n}`, be, [[n, 3, 5]], ([a]) => sum(a, { axes: [0, 2] }));
+      agree(`mean ${n}`, be, [[4, n]], ([a]) => mean(a, { axes: [1] }));
+      agree(`max ${n}`, be, [[4, n]], ([a]) => max(a, { axes: [1] }));
+      agree(`softmax ${n}`, be, [[3, n]], ([a]) => softmax(a));
+      agree(`log_softmax ${n}`, be, [[3, n]], ([a]) => logSoftmax(a));
+      const labels = Int32Array.from({ length: 5 }, (_, i) => (i * 7) % n);
+      agree(
+        `cross_entropy ${n}`,
+        be,
+        [[5, n]],
+        ([a]) => crossEntropy(a, labels, { reduction: "none" }),
+      );
+      agree(`transpose ${n}`, be, [[2, n, 3]], ([a]) => transpose(a, [1, 2, 0]));
+      agree(
+        `slice ${n}`,
+        be,
+        [[n, 4]],
+        ([a]) => slice(a, [Math.floor(n / 2), 1], [n - Math.floor(n / 2), 2]),
+      );
+      agree(
+        `index_select ${n}`,
+        be,
+        [[3, n]],
+        ([a]) => indexSelect(a, 1, [n - 1, 0, Math.floor(n / 2)]),
+      );
+      agree(`reshape ${n}`, be, [[n, 6]], ([a]) => reshape(a, [3, -1]));
+    }
+  });
+
+  Deno.test(`conformance[${be.name}]: NaN and Inf propagate through matmul, add and reductions`, () => {
+    const x = tensor([1, NaN, 2, 3], [2, 2], { backend: be });
+    const y = tensor([Infinity, 1, 0, 1], [2, 2], { backend: be });
+    const p = matmul(x, y).toArray();
+    assert.ok(Number.isNaN(p[0]) && Number.isNaN(p[1]));
+    assert.ok(Number.isNaN(sum(x).item()));
+    assert.ok(Number.isNaN(max(x).item()));
+    assert.equal(add(x, y).toArray()[0], Infinity);
+  });
+
+  Deno.test(`conformance[${be.name}]: optimizer kernels match the oracle`, () => {
+    for (const n of [1, 13, 257]) {
+      const run = (backend: Backend, dtype: "float32" | "float64", kind: "sgd" | "adamw") => {
+        const p = Parameter.from(rand([n], 1, backend, dtype));
+        const opt = kind === "sgd"
+          ? new SGD([p], { lr: 0.1, momentum: 0.9, weightDecay: 0.01, nesterov: true })
+          : new AdamW([p], { lr: 0.01, weightDecay: 0.1 });
+        for (let s = 0; s < 3; s++) {
+          p.grad = rand([n], 10 + s, backend, dtype);
+          opt.step();
+        }
+        return p.toArray();
+      };
+      for (const kind of ["sgd", "adamw"] as const) {
+        const g = run(be, "float32", kind), w = run(oracle, "float64", kind);
+        for (let i = 0; i < n; i++) {
+          assert.ok(Math.abs(g[i] - w[i]) < 1e-5, `${kind} ${i}: ${g[i]} vs ${w[i]}`);
+        }
+      }
+    }
+  });
+
+  Deno.test(`conformance[${be.name}]: declares the kernels it implements and refuses foreign tensors`, () => {
+    for (
+      const k of [
+        "matmul",
+        "unary",
+        "binary",
+        "reduce",
+        "softmax",
+        "cross_entropy",
+        "sgd",
+        "adamw",
+      ] as const
+    ) {
+      assert.ok(be.capabilities.kernels.has(k), k);
+    }
+    const other = createReferenceBackend();
+    assert.throws(
+      () => add(tensor([1], [1], { backend: be }), tensor([1], [1], { backend: other })),
+      /lives on backend/,
+    );
+  });
+}

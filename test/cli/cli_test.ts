@@ -1,0 +1,66 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { main } from "../../src/cli/main.ts";
+import { fromGraph, toGraph } from "../../src/graph/convert.ts";
+import { saveModel } from "../../src/io/model_file.ts";
+import { mlp } from "../../src/nn/models.ts";
+import { tensor } from "../../src/tensor/create.ts";
+
+/** Runs the CLI capturing console output. */
+async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  const out: string[] = [], err: string[] = [];
+  const log = console.log, error = console.error;
+  console.log = (...a: unknown[]) => out.push(a.join(" "));
+  console.error = (...a: unknown[]) => err.push(a.join(" "));
+  try {
+    const code = await main(args);
+    return { code, out: out.join("\n"), err: err.join("\n") };
+  } finally {
+    console.log = log;
+    console.error = error;
+  }
+}
+
+Deno.test("main(): help, unknown commands and bad flags give usage errors with exit code 2", async () => {
+  assert.equal((await run([])).code, 2);
+  const h = await run(["--help"]);
+  assert.equal(h.code, 0);
+  assert.match(h.out, /train\s+train a fully-connected network/);
+  assert.match((await run(["prune9"])).err, /unknown command "prune9"/);
+  const bad = await run(["train", "--epochs", "zero"]);
+  assert.equal(bad.code, 2);
+  assert.match(bad.err, /train: --epochs must be an integer in \[1, 1000\], got "zero"/);
+  assert.match((await run(["train", "--bogus"])).err, /train: Unknown option '--bogus'/);
+  assert.match((await run(["train", "--widths", "784,0,10"])).err, /--widths must be integers/);
+  assert.match(
+    (await run(["train", "--help"])).out,
+    /--epochs N\s+passes over the training split \[15\]/,
+  );
+  assert.match((await run(["inspect", "/nonexistent/m.safetensors"])).err, /inspect: no such file/);
+});
+
+Deno.test("inspect prints layers, shapes, parameter count and per-tensor sparsity", async () => {
+  const { graph, params } = toGraph(mlp([784, 30, 10], { seed: 1 }), [1, 28, 28], "small");
+  const gm = fromGraph(graph, params);
+  gm.namedParameters().get("fc2.weight")!.mask = tensor(
+    Array.from({ length: 300 }, (_, i) => (i < 150 ? 0 : 1)),
+    [10, 30],
+  );
+  const dir = await Deno.makeTempDir();
+  try {
+    const path = join(dir, "s.safetensors");
+    await saveModel(path, gm);
+    const r = await run(["inspect", path]);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /%fc1 = linear\(%flatten\)\s+-> \[N,30\]/);
+    assert.match(r.out, /fc2\.weight\s+\[10,30\]\s+150\s+50\.0%/);
+    assert.match(r.out, /total 23,860 parameters/);
+    const bad = join(dir, "bad.safetensors");
+    await Deno.writeFile(bad, new Uint8Array([1, 2, 3]));
+    const e = await run(["inspect", bad]);
+    assert.equal(e.code, 1);
+    assert.match(e.err, /SyntaxError: .*bad\.safetensors: byte 0: truncated/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
