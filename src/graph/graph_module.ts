@@ -60,7 +60,7 @@ export class GraphModule extends Module {
       const op = LAYER_OPS.get(n.op)!;
       const params: Record<string, Tensor> = {};
       for (const [role, pname] of Object.entries(n.params)) params[role] = this.#params.get(pname)!;
-      values.set(n.name, op.run(n.inputs.map((v) => values.get(v)!), params));
+      values.set(n.name, op.run(n.inputs.map((v) => values.get(v)!), params, n.attrs));
     }
     return values.get(this.graph.outputs[0])!;
   }

@@ -10,6 +10,7 @@ import type { UnaryKind } from "../backends/backend.ts";
 import { add, unary } from "../ops/elementwise.ts";
 import { flatten, linear } from "../nn/functional.ts";
 import { formatShape, type Shape } from "../tensor/shape.ts";
+import { indexSelect } from "../ops/shape_ops.ts";
 import type { AttrValue, SymShape } from "./ir.ts";
 
 /**
@@ -18,8 +19,9 @@ import type { AttrValue, SymShape } from "./ir.ts";
  * - `pointwise`: channel c of the output comes from channel c of the input.
  * - `merge`: channel c of the output comes from channel c of every input.
  * - `flatten`: channel c of `[N, C, ...S]` becomes features `c·|S| … (c+1)·|S| − 1`.
+ * - `select`: output channel j is input channel `attrs.indices[j]` (kept input features).
  */
-export type LayerChannels = "dense" | "pointwise" | "merge" | "flatten";
+export type LayerChannels = "dense" | "pointwise" | "merge" | "flatten" | "select";
 
 /** A parameter slot of a layer op. */
 export interface ParamSlot {
@@ -49,7 +51,11 @@ export interface LayerOp {
     attrs: Readonly<Record<string, AttrValue>>,
   ): SymShape;
   /** Computes the node. */
-  run(inputs: readonly Tensor[], params: Readonly<Record<string, Tensor>>): Tensor;
+  run(
+    inputs: readonly Tensor[],
+    params: Readonly<Record<string, Tensor>>,
+    attrs: Readonly<Record<string, AttrValue>>,
+  ): Tensor;
 }
 
 const linearOp: LayerOp = {
@@ -101,6 +107,35 @@ const flattenOp: LayerOp = {
   run: ([x]) => flatten(x),
 };
 
+/** Integer indices from a node attribute (validated). */
+export function indicesAttr(node: string, v: AttrValue | undefined, dim: number): Int32Array {
+  if (
+    !Array.isArray(v) ||
+    !v.every((i) => Number.isInteger(i) && (i as number) >= 0 && (i as number) < dim)
+  ) {
+    throw new RangeError(
+      `${node}: select needs attrs.indices, integers in [0, ${dim}), got ${
+        JSON.stringify(v)?.slice(0, 80)
+      }`,
+    );
+  }
+  return Int32Array.from(v as number[]);
+}
+
+const selectOp: LayerOp = {
+  name: "select",
+  arity: 1,
+  params: [],
+  channels: "select",
+  infer: (node, [x], _p, attrs) => {
+    if (x.length !== 2) {
+      throw new RangeError(`${node}: select expects [N,F], got ${formatShape(x)}`);
+    }
+    return [x[0], indicesAttr(node, attrs.indices, x[1]).length];
+  },
+  run: ([x], _p, attrs) => indexSelect(x, 1, Int32Array.from(attrs.indices as number[])),
+};
+
 const addOp: LayerOp = {
   name: "add",
   arity: 2,
@@ -127,6 +162,7 @@ export const LAYER_OPS: ReadonlyMap<string, LayerOp> = new Map(
     activationOp("sigmoid"),
     activationOp("identity"),
     flattenOp,
+    selectOp,
     addOp,
   ].map((op) => [op.name, op]),
 );

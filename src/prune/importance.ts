@@ -1,0 +1,91 @@
+/**
+ * Weight importance scores, one Float64Array per linear layer (same layout as the
+ * weight). Masked entries score 0 and are never candidates.
+ *
+ * @module
+ */
+import type { GraphModule } from "../graph/graph_module.ts";
+import { denseChain, type DenseLayer } from "./chain.ts";
+
+/** Importance criteria. */
+export type ImportanceKind = "magnitude" | "taylor" | "unit";
+
+/** Euclidean norms of the rows (`axis` 1) or columns (`axis` 0) of an `[out, in]` matrix. */
+export function norms(w: ArrayLike<number>, rows: number, cols: number, axis: 0 | 1): Float64Array {
+  const out = new Float64Array(axis === 1 ? rows : cols);
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < cols; c++) {
+      const v = w[r * cols + c];
+      out[axis === 1 ? r : c] += v * v;
+    }
+  }
+  for (let i = 0; i < out.length; i++) out[i] = Math.sqrt(out[i]);
+  return out;
+}
+
+/**
+ * Unit strengths: for the outputs of layer l, incoming-row norm × outgoing-column norm
+ * in layer l+1 (row norm alone for the last layer); for layer l's inputs, the strength of
+ * the units of layer l−1, or for the first layer (input features) the outgoing-column norm.
+ */
+export function unitStrengths(
+  layers: DenseLayer[],
+): { inputs: Float64Array; outputs: Float64Array[] } {
+  const ws = layers.map((l) => l.weight.toArray());
+  const outputs = layers.map((l, i) => {
+    const [o, n] = l.weight.shape;
+    const row = norms(ws[i], o, n, 1);
+    if (i + 1 < layers.length) {
+      const [o2, n2] = layers[i + 1].weight.shape;
+      const col = norms(ws[i + 1], o2, n2, 0);
+      for (let j = 0; j < o; j++) row[j] *= col[j];
+    }
+    return row;
+  });
+  const [o0, n0] = layers[0].weight.shape;
+  return { inputs: norms(ws[0], o0, n0, 0), outputs };
+}
+
+/**
+ * Importance scores of every linear weight.
+ * - `magnitude`: |w|.
+ * - `taylor`: |w·g| with `grads` (one array per layer, e.g. accumulated over batches).
+ * - `unit`: |w| × strength(out unit) × strength(in unit), divided by the layer's mean
+ *   score over unmasked entries (METHOD.md's unit-aware criterion).
+ */
+export function importanceScores(
+  model: GraphModule,
+  kind: ImportanceKind,
+  grads?: ArrayLike<number>[],
+): Float64Array[] {
+  const layers = denseChain(model);
+  if (kind === "taylor" && (!grads || grads.length !== layers.length)) {
+    throw new RangeError(
+      `importanceScores: taylor needs one gradient array per layer (${layers.length})`,
+    );
+  }
+  const strengths = kind === "unit" ? unitStrengths(layers) : null;
+  return layers.map((l, li) => {
+    const w = l.weight.toArray();
+    const m = l.weight.mask?.toArray();
+    const [o, n] = l.weight.shape;
+    const s = new Float64Array(w.length);
+    const sin = strengths ? (li === 0 ? strengths.inputs : strengths.outputs[li - 1]) : null;
+    const sout = strengths ? strengths.outputs[li] : null;
+    let sum = 0, count = 0;
+    for (let j = 0; j < o; j++) {
+      for (let i = 0; i < n; i++) {
+        const k = j * n + i;
+        if (m && m[k] === 0) continue;
+        let v = Math.abs(w[k]);
+        if (kind === "taylor") v = Math.abs(w[k] * grads![li][k]);
+        else if (sin && sout) v *= sout[j] * sin[i];
+        s[k] = v;
+        sum += v;
+        count++;
+      }
+    }
+    if (kind === "unit" && sum > 0) { for (let k = 0; k < s.length; k++) s[k] /= sum / count; }
+    return s;
+  });
+}

@@ -1,0 +1,39 @@
+import { fromGraph, toGraph } from "../../src/graph/convert.ts";
+import type { GraphModule } from "../../src/graph/graph_module.ts";
+import type { ActivationKind } from "../../src/nn/activation.ts";
+import { mlp } from "../../src/nn/models.ts";
+import { randn, tensor } from "../../src/tensor/create.ts";
+import { Rng } from "../../src/tensor/random.ts";
+import type { Tensor } from "../../src/tensor/tensor.ts";
+
+/** An MLP graph module with random nonzero biases. */
+export function randomMlp(widths: number[], activation: ActivationKind, seed: number): GraphModule {
+  const net = mlp(widths, { seed, activation });
+  const rng = new Rng(seed + 1000);
+  for (const [name, p] of net.namedParameters()) {
+    if (name.endsWith("bias")) p.assign(Array.from({ length: p.size }, () => rng.normal()));
+  }
+  const { graph, params } = toGraph(net, [widths[0]], `mlp-${seed}`);
+  return fromGraph(graph, params);
+}
+
+/** Sets a mask on parameter `name` zeroing where `zero(row, col)`. */
+export function maskParam(
+  m: GraphModule,
+  name: string,
+  zero: (r: number, c: number) => boolean,
+): void {
+  const p = m.namedParameters().get(name)!;
+  const [o, n] = p.shape;
+  const old = p.mask?.toArray() ?? new Float32Array(o * n).fill(1);
+  const data = Array.from(
+    { length: o * n },
+    (_, k) => (zero(Math.floor(k / n), k % n) ? 0 : old[k]),
+  );
+  p.mask = tensor(data, [o, n]);
+}
+
+/** Random probe inputs. */
+export function probes(n: number, features: number, seed: number, scaleBy = 2): Tensor {
+  return randn([n, features], new Rng(seed), { std: scaleBy });
+}
