@@ -138,3 +138,60 @@ export { loadMnist, MNIST_MEAN, MNIST_STD, mnistDir, type MnistOptions } from ".
 export { writeFileAtomic } from "./src/io/atomic_write.ts";
 export { decodeSafetensors, encodeSafetensors, type NamedArray } from "./src/io/safetensors.ts";
 export { decodeModel, encodeModel, loadModel, saveModel } from "./src/io/model_file.ts";
+
+export { denseChain, type DenseLayer, UnsupportedLayerError } from "./src/prune/chain.ts";
+export { clearMasks, countNonzeroWeights, ensureMasks, maskWhere } from "./src/prune/masks.ts";
+export {
+  type ImportanceKind,
+  importanceScores,
+  norms,
+  unitStrengths,
+} from "./src/prune/importance.ts";
+export {
+  type BudgetOptions,
+  nextBudget,
+  pruneToBudget,
+  pruneWeakestUnits,
+  type StructuredResult,
+} from "./src/prune/prune.ts";
+export { type RegularizerKind, structureRegularizer } from "./src/prune/regularizers.ts";
+
+export { type Analysis, analyze, type Lattice } from "./src/minimize/analysis.ts";
+export { MinGraph, type ParamData } from "./src/minimize/min_graph.ts";
+export {
+  minimize,
+  type MinimizeStats,
+  removableChannels,
+  type Rule,
+  RULES,
+} from "./src/minimize/rewrite.ts";
+export { keepIndices, type UnitGroup, unitGroups } from "./src/minimize/units.ts";
+export {
+  CONTRACT_TOLERANCE,
+  MinimizationError,
+  verify,
+  type VerifyResult,
+} from "./src/minimize/verify.ts";
+
+export { release, type ReleaseOptions, type ReleaseReport } from "./src/release/release.ts";
+
+export {
+  type CycleData,
+  type CycleResult,
+  type CycleRunSettings,
+  squeezeRelease,
+  verifyOn,
+} from "./src/cycle/cycle.ts";
+export {
+  type CycleOptions,
+  DEFAULT_CYCLE_OPTIONS,
+  resolveCycleOptions,
+} from "./src/cycle/options.ts";
+export type { CycleEvent, CyclePhase } from "./src/cycle/events.ts";
+export { type CycleRow, formatCycleTable } from "./src/cycle/report.ts";
+export {
+  CHECKPOINT_FILES,
+  type CycleState,
+  loadCheckpoint,
+  saveCheckpoint,
+} from "./src/cycle/checkpoint.ts";

@@ -2,6 +2,7 @@ import { parseArgs } from "node:util";
 
 /** A command-line error: printed without a stack trace, exit code 2. */
 export class UsageError extends Error {
+  /** Error name. */
   override name = "UsageError";
 }
 

@@ -1,8 +1,8 @@
 import { loadMnist } from "../data/mnist.ts";
 import { dumpGraph } from "../graph/dump.ts";
-import { loadModel } from "../io/model_file.ts";
 import { evaluate } from "../nn/train.ts";
-import { parse, UsageError } from "./args.ts";
+import { parse } from "./args.ts";
+import { loadModelArg } from "./model_arg.ts";
 
 /** Help text of `squeeze inspect`. */
 export const INSPECT_HELP =
@@ -15,25 +15,11 @@ export const EVAL_HELP = `squeeze eval — accuracy and loss of a saved model on
 
 Usage: squeeze eval MODEL.safetensors`;
 
-async function load(cmd: string, positionals: string[]) {
-  if (positionals.length !== 1) {
-    throw new UsageError(`${cmd}: expected one model file, got ${positionals.length}`);
-  }
-  try {
-    return await loadModel(positionals[0]);
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) {
-      throw new UsageError(`${cmd}: no such file: ${positionals[0]}`);
-    }
-    throw e;
-  }
-}
-
 /** Runs `squeeze inspect`. */
 export async function inspectCommand(args: string[]): Promise<void> {
   const { values, positionals } = parse("inspect", args, { help: { type: "boolean", short: "h" } });
   if (values.help) return console.log(INSPECT_HELP);
-  const model = await load("inspect", positionals);
+  const model = await loadModelArg("inspect", positionals);
   console.log(dumpGraph(model.graph));
   console.log("\n  parameter                shape          zeros    sparsity");
   let total = 0, zeros = 0;
@@ -60,7 +46,7 @@ export async function inspectCommand(args: string[]): Promise<void> {
 export async function evalCommand(args: string[]): Promise<void> {
   const { values, positionals } = parse("eval", args, { help: { type: "boolean", short: "h" } });
   if (values.help) return console.log(EVAL_HELP);
-  const model = await load("eval", positionals);
+  const model = await loadModelArg("eval", positionals);
   const r = evaluate(model, await loadMnist("test"));
   console.log(
     `test accuracy ${(100 * r.accuracy).toFixed(2)}%, loss ${

@@ -12,9 +12,17 @@
 import { UsageError } from "./args.ts";
 import { EVAL_HELP, evalCommand, INSPECT_HELP, inspectCommand } from "./inspect_command.ts";
 import { TRAIN_HELP, trainCommand } from "./train_command.ts";
+import { CYCLE_HELP, cycleCommand } from "./cycle_command.ts";
+import { PRUNE_HELP, pruneCommand } from "./prune_command.ts";
+import { MINIMIZE_HELP, minimizeCommand } from "./minimize_command.ts";
+import { RELEASE_HELP, releaseCommand } from "./release_command.ts";
 
 const COMMANDS: Record<string, [(args: string[]) => Promise<void>, string]> = {
   train: [trainCommand, TRAIN_HELP],
+  cycle: [cycleCommand, CYCLE_HELP],
+  prune: [pruneCommand, PRUNE_HELP],
+  minimize: [minimizeCommand, MINIMIZE_HELP],
+  release: [releaseCommand, RELEASE_HELP],
   eval: [evalCommand, EVAL_HELP],
   inspect: [inspectCommand, INSPECT_HELP],
 };

@@ -2,6 +2,11 @@ import type { Graph } from "./ir.ts";
 import { LAYER_OPS } from "./layer_ops.ts";
 import { formatSymShape, validateGraph } from "./validate.ts";
 
+/** JSON replacer shortening long arrays to their first entries and length. */
+function abbreviate(_key: string, v: unknown): unknown {
+  return Array.isArray(v) && v.length > 8 ? `[${v.slice(0, 6).join(",")},… (${v.length})]` : v;
+}
+
 /**
  * A readable text form of a graph: one line per node with its inputs, parameters,
  * output shape and channel mapping, then the outputs and the parameter count.
@@ -30,7 +35,7 @@ export function dumpGraph(g: Graph): string {
     const params = Object.entries(n.params).map(([role, p]) =>
       `${role}=${p}${formatSymShape(g.params[p])}`
     );
-    const attrs = Object.keys(n.attrs).length ? ` ${JSON.stringify(n.attrs)}` : "";
+    const attrs = Object.keys(n.attrs).length ? ` ${JSON.stringify(n.attrs, abbreviate)}` : "";
     lines.push(
       `  ${call.padEnd(width)}  -> ${formatSymShape(shapes.get(n.name)!)}  [${
         LAYER_OPS.get(n.op)!.channels

@@ -1,7 +1,7 @@
 import type { Tensor } from "../tensor/tensor.ts";
 import { formatShape, sameShape } from "../tensor/shape.ts";
 import { Module } from "../nn/module.ts";
-import type { Parameter } from "../nn/parameter.ts";
+import { Parameter } from "../nn/parameter.ts";
 import type { GraphBuilder } from "./builder.ts";
 import type { Graph } from "./ir.ts";
 import { LAYER_OPS } from "./layer_ops.ts";
@@ -43,6 +43,17 @@ export class GraphModule extends Module {
   /** The graph's parameters by name. */
   override ownParameters(): [string, Parameter][] {
     return [...this.#params];
+  }
+
+  /** A deep copy: same graph, copied parameters and masks. */
+  clone(): GraphModule {
+    const params = new Map<string, Parameter>();
+    for (const [name, p] of this.#params) {
+      const q = Parameter.from(p);
+      if (p.mask) q.mask = p.mask.clone();
+      params.set(name, q);
+    }
+    return new GraphModule(structuredClone(this.graph), params);
   }
 
   /** Runs the graph on its single input and returns its first output. */

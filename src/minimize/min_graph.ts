@@ -8,7 +8,9 @@ import { Parameter } from "../nn/parameter.ts";
 
 /** A parameter's elements and shape while minimization rewrites it. */
 export interface ParamData {
+  /** Axis sizes. */
   shape: number[];
+  /** Elements, row-major. */
   data: TypedArray;
 }
 

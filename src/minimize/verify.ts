@@ -7,6 +7,7 @@ export const CONTRACT_TOLERANCE = 1e-5;
 
 /** Thrown when a minimized model breaks the exactness contract. */
 export class MinimizationError extends Error {
+  /** Error name. */
   override name = "MinimizationError";
 }
 

@@ -11,6 +11,8 @@ export interface ProgressSink {
   write(text: string): void;
   /** Whether the sink is an interactive terminal. */
   isTerminal: boolean;
+  /** Off a terminal, print only the summary line of each bar (no 10% lines). */
+  summaryOnly?: boolean;
 }
 
 /** Standard error as a sink (TTY detected). */
@@ -68,7 +70,7 @@ export class ProgressBar {
           eta.toFixed(0)
         }s ${info}`,
       );
-    } else {
+    } else if (!this.#sink.summaryOnly) {
       const decile = Math.floor(frac * 10);
       if (decile === this.#lastDecile || decile === 0 || decile === 10) return;
       this.#lastDecile = decile;

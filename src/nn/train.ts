@@ -88,7 +88,7 @@ export interface EpochSummary {
 }
 
 /** Options of {@linkcode fit}. */
-export interface FitOptions {
+export interface FitOptions<M extends Module = Module> {
   /** Optimizer over the model's parameters. */
   optimizer: Optimizer;
   /** Number of epochs (default 1). */
@@ -102,7 +102,7 @@ export interface FitOptions {
   /** Evaluated after each epoch. */
   validation?: Dataset;
   /** Extra loss terms added to the cross-entropy (regularizers). */
-  regularizer?: (model: Module) => Tensor | null;
+  regularizer?: (model: M) => Tensor | null;
   /** Progress output (default stderr, bar on a TTY); `false` for silence. */
   progress?: ProgressSink | false;
   /** Called after each epoch. */
@@ -113,7 +113,11 @@ export interface FitOptions {
  * Trains `model` with cross-entropy on `data`: seeded shuffling, a progress bar and a
  * per-epoch summary line. Returns the per-epoch summaries.
  */
-export function fit(model: Module, data: Dataset, opts: FitOptions): EpochSummary[] {
+export function fit<M extends Module>(
+  model: M,
+  data: Dataset,
+  opts: FitOptions<M>,
+): EpochSummary[] {
   const epochs = opts.epochs ?? 1;
   if (!Number.isInteger(epochs) || epochs < 0) {
     throw new RangeError(`fit: epochs must be an integer ≥ 0, got ${epochs}`);
@@ -156,10 +160,10 @@ export function fit(model: Module, data: Dataset, opts: FitOptions): EpochSummar
 }
 
 /** One optimization step on a batch; returns the batch loss and correct predictions. */
-export function trainStep(
-  model: Module,
+export function trainStep<M extends Module>(
+  model: M,
   b: Batch,
-  opts: Pick<FitOptions, "optimizer" | "regularizer">,
+  opts: Pick<FitOptions<M>, "optimizer" | "regularizer">,
 ): { loss: number; hits: number } {
   const logits = model.forward(b.x);
   const ce = crossEntropy(logits, b.y);

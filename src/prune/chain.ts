@@ -5,6 +5,7 @@ import type { Parameter } from "../nn/parameter.ts";
 
 /** Thrown when a graph holds a layer that pruning or minimization cannot handle yet. */
 export class UnsupportedLayerError extends TypeError {
+  /** Error name. */
   override name = "UnsupportedLayerError";
 }
 

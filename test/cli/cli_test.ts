@@ -64,3 +64,48 @@ Deno.test("inspect prints layers, shapes, parameter count and per-tensor sparsit
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("prune → minimize → release → eval: the CLI pipeline on a saved model", async () => {
+  const { graph, params } = toGraph(mlp([784, 40, 20, 10], { seed: 3 }), [1, 28, 28], "p");
+  const dir = await Deno.makeTempDir();
+  try {
+    const m = join(dir, "m.safetensors"), p = join(dir, "p.safetensors");
+    const q = join(dir, "q.safetensors"), r = join(dir, "r.safetensors");
+    await saveModel(m, fromGraph(graph, params));
+    const pr = await run([
+      "prune",
+      m,
+      "--sparsity",
+      "0.8",
+      "--unit-fraction",
+      "0.25",
+      "--input-fraction",
+      "0.5",
+      "--out",
+      p,
+    ]);
+    assert.equal(pr.code, 0, pr.err);
+    assert.match(
+      pr.out,
+      /pruned: 32,360 → 6,471 nonzero weights, units zeroed per hidden layer \[10,5\], input features zeroed 392/,
+    );
+    const mi = await run(["minimize", p, "--out", q]);
+    assert.equal(mi.code, 0, mi.err);
+    assert.match(
+      mi.out,
+      /minimized: 32,430 → \d[\d,]* parameters .*widths \d+-30-15-10.*max rel diff on MNIST test/,
+    );
+    const ev1 = await run(["eval", p]), ev2 = await run(["eval", q]);
+    assert.equal(ev1.out, ev2.out, "masked and minimized models score the same");
+    const re = await run(["release", q, "--alpha", "0.01", "--out", r]);
+    assert.equal(re.code, 0, re.err);
+    assert.match(re.out, /released [\d,]+ zeros with α=0.01/);
+    assert.match((await run(["minimize", p])).err, /minimize: --out PATH is required/);
+    assert.match(
+      (await run(["prune", m, "--sparsity", "2", "--out", p])).err,
+      /--sparsity must be a number in \[0, 1\]/,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

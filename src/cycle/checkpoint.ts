@@ -1,0 +1,84 @@
+import { join } from "node:path";
+import type { GraphModule } from "../graph/graph_module.ts";
+import { writeFileAtomic } from "../io/atomic_write.ts";
+import { loadModel, saveModel } from "../io/model_file.ts";
+import type { CycleOptions } from "./options.ts";
+import type { CycleRow } from "./report.ts";
+
+/** Driver state saved after every cycle, so an interrupted run resumes. */
+export interface CycleState {
+  /** Format version. */
+  version: 1;
+  /** The next cycle to run. */
+  nextCycle: number;
+  /** Nonzeros kept by the last accepted prune. */
+  nonzeros: number;
+  /** Dense validation accuracy (the accuracy budget's reference). */
+  denseValAccuracy: number;
+  /** Parameters of the original model. */
+  originalParams: number;
+  /** Consecutive cycles without a removed unit since the first removal. */
+  noRemoval: number;
+  /** Whether some cycle removed a unit yet. */
+  removedAny: boolean;
+  /** Report rows so far. */
+  rows: CycleRow[];
+  /** Options of the run (a resume must use the same). */
+  options: CycleOptions;
+}
+
+/** Files of a checkpoint folder. */
+export const CHECKPOINT_FILES = {
+  state: "state.json",
+  next: "next.safetensors",
+  best: "best.safetensors",
+} as const;
+
+/** Writes state and models (each file atomically; the state last). */
+export async function saveCheckpoint(
+  dir: string,
+  state: CycleState,
+  next: GraphModule,
+  best: GraphModule,
+): Promise<void> {
+  await Deno.mkdir(dir, { recursive: true });
+  await saveModel(join(dir, CHECKPOINT_FILES.next), next);
+  await saveModel(join(dir, CHECKPOINT_FILES.best), best);
+  await writeFileAtomic(
+    join(dir, CHECKPOINT_FILES.state),
+    new TextEncoder().encode(JSON.stringify(state, null, 1)),
+  );
+}
+
+/** Reads a checkpoint, or null when the folder has none. */
+export async function loadCheckpoint(
+  dir: string,
+): Promise<{ state: CycleState; next: GraphModule; best: GraphModule } | null> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(join(dir, CHECKPOINT_FILES.state));
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return null;
+    throw e;
+  }
+  let state: CycleState;
+  try {
+    state = JSON.parse(text);
+  } catch (e) {
+    throw new SyntaxError(
+      `${join(dir, CHECKPOINT_FILES.state)}: not valid JSON: ${(e as Error).message}`,
+    );
+  }
+  if (state.version !== 1 || !Number.isInteger(state.nextCycle) || !Array.isArray(state.rows)) {
+    throw new SyntaxError(
+      `${
+        join(dir, CHECKPOINT_FILES.state)
+      }: not a squeeze cycle checkpoint (version/nextCycle/rows)`,
+    );
+  }
+  return {
+    state,
+    next: await loadModel(join(dir, CHECKPOINT_FILES.next)),
+    best: await loadModel(join(dir, CHECKPOINT_FILES.best)),
+  };
+}

@@ -1,0 +1,271 @@
+/**
+ * The Squeeze-Release driver, exactly as METHOD.md's cycle: dense training with the
+ * structure regularizer, then repeat prune (structured step + weight budget) → fine-tune
+ * with masks → minimize (verified) → release → train, until a cycle would break the
+ * validation accuracy budget or no unit is removed for `patience` cycles. The result is
+ * the last minimized model within budget.
+ *
+ * @module
+ */
+import { batches, type Dataset } from "../data/dataset.ts";
+import type { GraphModule } from "../graph/graph_module.ts";
+import { minimize } from "../minimize/rewrite.ts";
+import { MinimizationError, verify } from "../minimize/verify.ts";
+import { AdamW } from "../nn/optim/adamw.ts";
+import type { ProgressSink } from "../nn/progress.ts";
+import { cosineLr } from "../nn/schedule.ts";
+import { evaluate, fit } from "../nn/train.ts";
+import { denseChain } from "../prune/chain.ts";
+import { importanceScores } from "../prune/importance.ts";
+import { countNonzeroWeights } from "../prune/masks.ts";
+import { nextBudget, pruneToBudget, pruneWeakestUnits } from "../prune/prune.ts";
+import { structureRegularizer } from "../prune/regularizers.ts";
+import { release } from "../release/release.ts";
+import { loadCheckpoint, saveCheckpoint } from "./checkpoint.ts";
+import type { CycleEvent } from "./events.ts";
+import { type CycleOptions, resolveCycleOptions } from "./options.ts";
+import type { CycleRow } from "./report.ts";
+
+/** Data of a run: decisions use `validation`; `test` is only reported. */
+export interface CycleData {
+  /** Training split. */
+  train: Dataset;
+  /** Validation split (accuracy budget). */
+  validation: Dataset;
+  /** Test split (reported). */
+  test: Dataset;
+}
+
+/** Run settings that are not part of the recipe. */
+export interface CycleRunSettings {
+  /** Receives progress events. */
+  onEvent?: (e: CycleEvent) => void;
+  /** Epoch progress output for the train phases (false: none). */
+  progress?: ProgressSink | false;
+  /** Folder for checkpoints after every cycle. */
+  checkpointDir?: string;
+  /** Continue from the checkpoint in `checkpointDir` when there is one. */
+  resume?: boolean;
+}
+
+/** Result of {@linkcode squeezeRelease}. */
+export interface CycleResult {
+  /** The last minimized model within the accuracy budget (the dense one if none was). */
+  best: GraphModule;
+  /** Report rows: the dense model, then every accepted cycle. */
+  rows: CycleRow[];
+  /** Why the loop ended. */
+  stopReason: string;
+}
+
+function widthsOf(m: GraphModule): number[] {
+  const layers = denseChain(m);
+  return [layers[0].weight.shape[1], ...layers.map((l) => l.weight.shape[0])];
+}
+
+/** Max of METHOD.md's contract measure over a dataset, in batches. */
+export function verifyOn(masked: GraphModule, minimized: GraphModule, data: Dataset): number {
+  let worst = 0;
+  for (const b of batches(data, { batchSize: 2000, backend: masked.parameters()[0].backend })) {
+    const r = verify(masked, minimized, b.x);
+    worst = Number.isNaN(r.maxRel) ? NaN : Math.max(worst, r.maxRel);
+  }
+  return worst;
+}
+
+/**
+ * Runs Squeeze-Release on `model` (a graph model; pass `denseEpochs: 0` when it is
+ * already trained). Emits events, writes checkpoints when asked, and returns the report.
+ */
+export async function squeezeRelease(
+  model: GraphModule,
+  data: CycleData,
+  options: Partial<CycleOptions> = {},
+  settings: CycleRunSettings = {},
+): Promise<CycleResult> {
+  const o = resolveCycleOptions(options);
+  const emit = settings.onEvent ?? (() => {});
+  const progress = settings.progress ?? false;
+  const regularizer = structureRegularizer(o.regularizer, o.lambda);
+  const train = (m: GraphModule, epochs: number, lr: number, reg: boolean, seed: number) => {
+    if (epochs === 0) return;
+    const optimizer = new AdamW(m.parameters(), { lr });
+    const steps = epochs * Math.ceil(data.train.labels.length / o.batchSize);
+    fit(m, data.train, {
+      optimizer,
+      epochs,
+      batchSize: o.batchSize,
+      seed,
+      schedule: cosineLr(lr, steps),
+      regularizer: reg ? regularizer : undefined,
+      progress,
+    });
+  };
+  const row = (
+    cycle: number,
+    m: GraphModule,
+    extra: Partial<CycleRow>,
+    original: number,
+    t0: number,
+  ): CycleRow => {
+    const v = evaluate(m, data.validation), t = evaluate(m, data.test);
+    const params = m.parameterCount();
+    return {
+      cycle,
+      params,
+      bytes: params * 4,
+      ratio: original / params,
+      widths: widthsOf(m),
+      nonzeros: countNonzeroWeights(m),
+      unitsRemoved: 0,
+      valAccuracy: v.accuracy,
+      valLoss: v.loss,
+      testAccuracy: t.accuracy,
+      maxRelDiff: 0,
+      releaseChange: NaN,
+      seconds: (performance.now() - t0) / 1000,
+      ...extra,
+    };
+  };
+
+  let current = model.clone();
+  let best = model;
+  let rows: CycleRow[];
+  let state: {
+    nonzeros: number;
+    denseVal: number;
+    original: number;
+    noRemoval: number;
+    removedAny: boolean;
+    first: number;
+  };
+  const saved = settings.resume && settings.checkpointDir
+    ? await loadCheckpoint(settings.checkpointDir)
+    : null;
+  if (saved) {
+    current = saved.next;
+    best = saved.best;
+    rows = saved.state.rows;
+    state = {
+      nonzeros: saved.state.nonzeros,
+      denseVal: saved.state.denseValAccuracy,
+      original: saved.state.originalParams,
+      noRemoval: saved.state.noRemoval,
+      removedAny: saved.state.removedAny,
+      first: saved.state.nextCycle,
+    };
+    emit({ type: "resume", cycle: state.first });
+  } else {
+    const t0 = performance.now();
+    emit({
+      type: "phase",
+      cycle: 0,
+      phase: "dense",
+      detail: `${o.denseEpochs} epochs, ${o.regularizer} λ=${o.lambda}`,
+    });
+    train(current, o.denseEpochs, o.denseLr, true, o.seed);
+    const original = model.parameterCount();
+    const dense = row(0, current, {}, original, t0);
+    rows = [dense];
+    best = current.clone();
+    state = {
+      nonzeros: dense.nonzeros,
+      denseVal: dense.valAccuracy,
+      original,
+      noRemoval: 0,
+      removedAny: false,
+      first: 1,
+    };
+    emit({ type: "cycle", row: dense, accepted: true });
+  }
+
+  let stopReason = `reached maxCycles (${o.maxCycles})`;
+  const exclude = o.excludeLayers.map((i) => (i < 0 ? denseChain(current).length + i : i));
+  for (let t = state.first; t <= o.maxCycles; t++) {
+    const t0 = performance.now();
+    const cand = current.clone();
+    const before = widthsOf(cand);
+    emit({ type: "phase", cycle: t, phase: "prune", detail: "" });
+    pruneWeakestUnits(cand, o.unitFraction, o.inputFraction);
+    const budget = nextBudget(state.nonzeros, o.budgetFraction);
+    const kept = pruneToBudget(cand, budget, importanceScores(cand, o.importance), { exclude });
+    emit({
+      type: "phase",
+      cycle: t,
+      phase: "fine-tune",
+      detail: `${kept} nonzeros (budget ${budget})`,
+    });
+    train(cand, o.fineTuneEpochs, o.lr, false, o.seed + 1000 * t);
+    emit({ type: "phase", cycle: t, phase: "minimize", detail: "" });
+    const { model: min } = minimize(cand);
+    const maxRelDiff = verifyOn(cand, min, data.test);
+    if (!(maxRelDiff <= 1e-5)) {
+      throw new MinimizationError(
+        `cycle ${t}: minimized model differs from the masked one by ${maxRelDiff} (contract 1e-5)`,
+      );
+    }
+    const after = widthsOf(min);
+    const unitsRemoved = before.slice(0, -1).reduce((s, w, i) => s + w - after[i], 0);
+    const r = row(t, min, { unitsRemoved, maxRelDiff, nonzeros: kept }, state.original, t0);
+    const drop = 100 * (state.denseVal - r.valAccuracy);
+    if (drop > o.accuracyBudget) {
+      emit({ type: "cycle", row: r, accepted: false });
+      stopReason = `cycle ${t} broke the accuracy budget (validation −${
+        drop.toFixed(2)
+      } pp > ${o.accuracyBudget} pp)`;
+      break;
+    }
+    best = min.clone();
+    state.nonzeros = kept;
+    if (unitsRemoved > 0) {
+      state.removedAny = true;
+      state.noRemoval = 0;
+    } else if (state.removedAny) state.noRemoval++;
+    const stop = state.noRemoval >= o.patience;
+    if (!stop) {
+      emit({ type: "phase", cycle: t, phase: "release", detail: `α=${o.alpha}` });
+      const calibration =
+        batches(data.validation, { batchSize: 512, backend: min.parameters()[0].backend }).next()
+          .value!.x;
+      const rel = o.alpha > 0
+        ? release(min, {
+          alpha: o.alpha,
+          seed: o.seed + t,
+          calibration,
+          maxChange: o.releaseMaxChange,
+        })
+        : null;
+      r.releaseChange = rel ? rel.change : NaN;
+      emit({ type: "phase", cycle: t, phase: "train", detail: `${o.trainEpochs} epochs` });
+      train(min, o.trainEpochs, o.lr, true, o.seed + 1000 * t + 1);
+      current = min;
+    }
+    r.seconds = (performance.now() - t0) / 1000;
+    rows.push(r);
+    emit({ type: "cycle", row: r, accepted: true });
+    if (settings.checkpointDir) {
+      await saveCheckpoint(
+        settings.checkpointDir,
+        {
+          version: 1,
+          nextCycle: t + 1,
+          nonzeros: state.nonzeros,
+          denseValAccuracy: state.denseVal,
+          originalParams: state.original,
+          noRemoval: state.noRemoval,
+          removedAny: state.removedAny,
+          rows,
+          options: o,
+        },
+        current,
+        best,
+      );
+    }
+    if (stop) {
+      stopReason = `no unit removed for ${o.patience} cycles`;
+      break;
+    }
+  }
+  emit({ type: "stop", cycle: rows.at(-1)!.cycle, reason: stopReason });
+  return { best, rows, stopReason };
+}
