@@ -1,4 +1,6 @@
 import { parseArgs } from "node:util";
+import type { Backend } from "../backends/backend.ts";
+import { BACKEND_NAMES, type BackendName, createBackend } from "../backends/select.ts";
 
 /** A command-line error: printed without a stack trace, exit code 2. */
 export class UsageError extends Error {
@@ -47,4 +49,15 @@ export function num(
     throw new UsageError(`${command}: --${flag} must be ${kind} in [${min}, ${max}], got "${raw}"`);
   }
   return v;
+}
+
+/** Reads `--backend`, default `auto`. */
+export function backendArg(command: string, raw: string | boolean | undefined): Backend {
+  const name = String(raw ?? "auto");
+  if (!(BACKEND_NAMES as readonly string[]).includes(name)) {
+    throw new UsageError(
+      `${command}: --backend must be one of ${BACKEND_NAMES.join(", ")}, got "${name}"`,
+    );
+  }
+  return createBackend(name as BackendName);
 }

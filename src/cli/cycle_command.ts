@@ -12,7 +12,7 @@ import { squeezeRelease } from "../cycle/cycle.ts";
 import { type CycleOptions, DEFAULT_CYCLE_OPTIONS } from "../cycle/options.ts";
 import { formatCycleTable } from "../cycle/report.ts";
 import { Rng } from "../tensor/random.ts";
-import { num, type OptionSpec, parse, UsageError } from "./args.ts";
+import { backendArg, num, type OptionSpec, parse, UsageError } from "./args.ts";
 
 const NUMERIC: [keyof CycleOptions, string, string, boolean][] = [
   ["seed", "seed", "seed of init, split, shuffling and noise", true],
@@ -50,6 +50,7 @@ Run:
   --validation N         training images held out for decisions [5000]
   --out DIR              report, models and checkpoints [runs/cycle-<widths>-s<seed>]
   --resume               continue from the checkpoint in --out
+  --backend NAME         auto | wasm | js [auto]
   -h, --help             this text
 
 Prints the per-cycle table, saves DIR/report.json and DIR/minimized.safetensors (the last
@@ -66,6 +67,7 @@ export async function cycleCommand(args: string[]): Promise<void> {
     validation: { type: "string" },
     out: { type: "string" },
     resume: { type: "boolean" },
+    backend: { type: "string" },
     help: { type: "boolean", short: "h" },
   };
   for (const [, flag] of NUMERIC) spec[flag] = { type: "string" };
@@ -115,6 +117,7 @@ export async function cycleCommand(args: string[]): Promise<void> {
     int: true,
   });
   const out = String(v.out ?? `runs/cycle-${widths.join("-")}-s${seed}`);
+  const backend = backendArg("cycle", v.backend);
 
   const t0 = performance.now();
   const all = await loadMnist("train");
@@ -122,16 +125,20 @@ export async function cycleCommand(args: string[]): Promise<void> {
   const { train, validation } = splitValidation(all, valCount, new Rng(seed));
   let model: GraphModule;
   if (v.model) {
-    model = await loadModel(String(v.model));
+    model = await loadModel(String(v.model), backend);
   } else {
-    const { graph, params } = toGraph(mlp(widths, { seed }), [1, 28, 28], widths.join("-"));
+    const { graph, params } = toGraph(
+      mlp(widths, { seed, backend }),
+      [1, 28, 28],
+      widths.join("-"),
+    );
     model = fromGraph(graph, params);
   }
   console.log(
     `squeeze-release on ${model.graph.name} (${
       model.parameterCount().toLocaleString("en-US")
     } parameters), MNIST ` +
-      `${train.labels.length}/${validation.labels.length}/${test.labels.length} train/val/test, seed ${seed}, backend js → ${out}`,
+      `${train.labels.length}/${validation.labels.length}/${test.labels.length} train/val/test, seed ${seed}, backend ${backend.name} → ${out}`,
   );
   const sink = stderrSink();
   const result = await squeezeRelease(model, { train, validation, test }, opts, {
@@ -164,7 +171,7 @@ export async function cycleCommand(args: string[]): Promise<void> {
   const modelPath = join(out, "minimized.safetensors");
   await saveModel(modelPath, result.best);
   const final = result.rows.at(-1)!;
-  const reloaded = evaluate(await loadModel(modelPath), test);
+  const reloaded = evaluate(await loadModel(modelPath, backend), test);
   const report = {
     model: model.graph.name,
     seed,

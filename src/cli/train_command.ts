@@ -9,7 +9,7 @@ import { SGD } from "../nn/optim/sgd.ts";
 import { cosineLr, stepLr } from "../nn/schedule.ts";
 import { evaluate, fit } from "../nn/train.ts";
 import { Rng } from "../tensor/random.ts";
-import { num, parse, UsageError } from "./args.ts";
+import { backendArg, num, parse, UsageError } from "./args.ts";
 
 /** Help text of `squeeze train`. */
 export const TRAIN_HELP = `squeeze train — train a fully-connected network on real MNIST and save it
@@ -28,6 +28,7 @@ Options (defaults in brackets):
   --validation N       training images held out for validation [5000]
   --seed N             seed of init, split and shuffling [0]
   --out PATH           where to save the model [runs/lenet-300-100.safetensors]
+  --backend NAME       auto | wasm | js (auto: Wasm SIMD when available) [auto]
   -h, --help           this text
 
 Prints a progress bar (plain lines when not on a terminal), one summary per epoch,
@@ -47,6 +48,7 @@ export async function trainCommand(args: string[]): Promise<void> {
     validation: { type: "string" },
     seed: { type: "string" },
     out: { type: "string" },
+    backend: { type: "string" },
     help: { type: "boolean", short: "h" },
   });
   if (v.help) return console.log(TRAIN_HELP);
@@ -91,6 +93,7 @@ export async function trainCommand(args: string[]): Promise<void> {
   });
   const seed = num("train", "seed", v.seed, 0, { min: 0, max: 2 ** 32 - 1, int: true });
   const out = String(v.out ?? "runs/lenet-300-100.safetensors");
+  const backend = backendArg("train", v.backend);
 
   const t0 = performance.now();
   const all = await loadMnist("train");
@@ -98,7 +101,7 @@ export async function trainCommand(args: string[]): Promise<void> {
   const { train, validation } = valCount > 0
     ? splitValidation(all, valCount, new Rng(seed))
     : { train: all, validation: undefined };
-  const model = mlp(widths, { seed, activation: activation as "relu" });
+  const model = mlp(widths, { seed, activation: activation as "relu", backend });
   console.log(
     `training ${widths.join("-")} (${
       model.parameterCount().toLocaleString("en-US")
@@ -106,7 +109,7 @@ export async function trainCommand(args: string[]): Promise<void> {
       `${train.labels.length} train, ${
         validation?.labels.length ?? 0
       } validation, ${test.labels.length} test; ` +
-      `${optName} lr ${lr} ${scheduleName}, ${epochs} epochs, batch ${batchSize}, seed ${seed}, backend js`,
+      `${optName} lr ${lr} ${scheduleName}, ${epochs} epochs, batch ${batchSize}, seed ${seed}, backend ${backend.name}`,
   );
   const params = model.parameters();
   const optimizer = optName === "adamw"
@@ -131,7 +134,7 @@ export async function trainCommand(args: string[]): Promise<void> {
   const gm = fromGraph(graph, named);
   await Deno.mkdir(dirname(out), { recursive: true });
   await saveModel(out, gm);
-  const again = evaluate(await loadModel(out), test);
+  const again = evaluate(await loadModel(out, backend), test);
   const same = again.loss === result.loss && again.accuracy === result.accuracy;
   console.log(
     `saved ${out}; reloaded: test accuracy ${(100 * again.accuracy).toFixed(2)}% (${

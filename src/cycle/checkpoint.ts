@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import type { Backend } from "../backends/backend.ts";
 import type { GraphModule } from "../graph/graph_module.ts";
 import { writeFileAtomic } from "../io/atomic_write.ts";
 import { loadModel, saveModel } from "../io/model_file.ts";
@@ -50,9 +51,10 @@ export async function saveCheckpoint(
   );
 }
 
-/** Reads a checkpoint, or null when the folder has none. */
+/** Reads a checkpoint (models on `backend`), or null when the folder has none. */
 export async function loadCheckpoint(
   dir: string,
+  backend?: Backend,
 ): Promise<{ state: CycleState; next: GraphModule; best: GraphModule } | null> {
   let text: string;
   try {
@@ -78,7 +80,7 @@ export async function loadCheckpoint(
   }
   return {
     state,
-    next: await loadModel(join(dir, CHECKPOINT_FILES.next)),
-    best: await loadModel(join(dir, CHECKPOINT_FILES.best)),
+    next: await loadModel(join(dir, CHECKPOINT_FILES.next), backend),
+    best: await loadModel(join(dir, CHECKPOINT_FILES.best), backend),
   };
 }

@@ -140,7 +140,7 @@ export async function squeezeRelease(
     first: number;
   };
   const saved = settings.resume && settings.checkpointDir
-    ? await loadCheckpoint(settings.checkpointDir)
+    ? await loadCheckpoint(settings.checkpointDir, model.parameters()[0]?.backend)
     : null;
   if (saved) {
     current = saved.next;

@@ -1,6 +1,7 @@
 import type { Backend, Storage } from "../backends/backend.ts";
 import { formatShape, sameShape, type Shape } from "../tensor/shape.ts";
 import { Tensor } from "../tensor/tensor.ts";
+import { untrackTensor } from "../tensor/scope.ts";
 
 /**
  * A trainable tensor. It may carry a `mask` of the same shape (0 = pruned): optimizers
@@ -20,6 +21,7 @@ export class Parameter extends Tensor {
   /** Wraps storage as a parameter (requiresGrad on). */
   constructor(shape: Shape, storage: Storage, backend: Backend) {
     super(shape, storage, backend);
+    untrackTensor(this);
     this.requiresGrad = true;
   }
 
@@ -55,6 +57,7 @@ export class Parameter extends Tensor {
         this.storage,
         this.shape,
       );
+      untrackTensor(m);
     }
     this.#mask = m;
   }

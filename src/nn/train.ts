@@ -4,6 +4,7 @@ import { crossEntropy } from "../ops/loss.ts";
 import { add } from "../ops/elementwise.ts";
 import { type Batch, batchCount, batches, type Dataset, datasetSize } from "../data/dataset.ts";
 import { Rng } from "../tensor/random.ts";
+import { tidy } from "../tensor/scope.ts";
 import type { Tensor } from "../tensor/tensor.ts";
 import type { Module } from "./module.ts";
 import type { Optimizer } from "./optim/optimizer.ts";
@@ -56,10 +57,13 @@ export function evaluate(
   try {
     noGrad(() => {
       for (const b of batches(data, { batchSize: opts.batchSize ?? 1000, backend })) {
-        const logits = model.forward(b.x);
-        lossSum += crossEntropy(logits, b.y, { reduction: "sum" }).item();
-        const pred = argmaxRows(logits.toArray(), b.y.length, logits.shape[1]);
-        for (let i = 0; i < pred.length; i++) if (pred[i] === b.y[i]) correct++;
+        tidy(() => {
+          const logits = model.forward(b.x);
+          lossSum += crossEntropy(logits, b.y, { reduction: "sum" }).item();
+          const pred = argmaxRows(logits.toArray(), b.y.length, logits.shape[1]);
+          for (let i = 0; i < pred.length; i++) if (pred[i] === b.y[i]) correct++;
+        });
+        b.x.dispose();
       }
     });
   } finally {
@@ -135,7 +139,8 @@ export function fit<M extends Module>(
     let lossSum = 0, correct = 0, seen = 0;
     for (const b of batches(data, { batchSize, shuffle: rng, backend })) {
       if (opts.schedule) opts.optimizer.lr = opts.schedule(opts.optimizer.steps);
-      const { loss, hits } = trainStep(model, b, opts);
+      const { loss, hits } = tidy(() => trainStep(model, b, opts));
+      b.x.dispose();
       lossSum += loss * b.y.length;
       correct += hits;
       seen += b.y.length;

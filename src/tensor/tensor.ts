@@ -1,6 +1,7 @@
 import type { Backend, Storage } from "../backends/backend.ts";
 import type { DType, TypedArray } from "./dtype.ts";
 import { formatShape, type Shape, sizeOf } from "./shape.ts";
+import { trackTensor } from "./scope.ts";
 
 /** What autograd records for a tensor produced by an op: enough to replay its gradient. */
 export interface TapeNode {
@@ -50,6 +51,21 @@ export class Tensor {
     this.shape = Object.freeze([...shape]);
     this.storage = storage;
     this.backend = backend;
+    trackTensor(this);
+  }
+
+  #disposed = false;
+
+  /** Whether `dispose` was called. */
+  get disposed(): boolean {
+    return this.#disposed;
+  }
+
+  /** Returns the storage to the backend now; the tensor must not be used afterwards. */
+  dispose(): void {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    this.backend.free(this.storage);
   }
 
   /** Element type. */

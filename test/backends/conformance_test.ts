@@ -6,12 +6,13 @@
 import assert from "node:assert/strict";
 import type { Backend } from "../../src/backends/backend.ts";
 import { createReferenceBackend } from "../../src/backends/js/reference_backend.ts";
+import { createWasmBackend } from "../../src/backends/wasm/wasm_backend.ts";
 import { tensor, toBackend } from "../../src/tensor/create.ts";
 import { Rng } from "../../src/tensor/random.ts";
 import type { Tensor } from "../../src/tensor/tensor.ts";
 import { add, div, mul, scale, sub, unary } from "../../src/ops/elementwise.ts";
 import { matmul } from "../../src/ops/matmul.ts";
-import { max, mean, sum } from "../../src/ops/reduce.ts";
+import { broadcastTo, max, mean, sum } from "../../src/ops/reduce.ts";
 import { logSoftmax, softmax } from "../../src/ops/softmax.ts";
 import { crossEntropy } from "../../src/ops/loss.ts";
 import { indexSelect, reshape, slice, transpose } from "../../src/ops/shape_ops.ts";
@@ -21,7 +22,11 @@ import { AdamW } from "../../src/nn/optim/adamw.ts";
 import { Parameter } from "../../src/nn/parameter.ts";
 
 const oracle = createReferenceBackend();
-const BACKENDS: Backend[] = [createReferenceBackend()];
+const BACKENDS: Backend[] = [
+  createReferenceBackend(),
+  createWasmBackend(),
+  Object.assign(createWasmBackend({ exact: true }), { name: "wasm-exact" }),
+];
 const SIZES = [1, 2, 7, 13, 33, 65, 257];
 
 function rand(
@@ -80,6 +85,27 @@ for (const be of BACKENDS) {
         }
       }
     }
+    // Past the k-block (256) and not multiples of the 4x8 tile; large.
+    for (const [m, k, n] of [[37, 300, 29], [130, 600, 67], [5, 1031, 3]]) {
+      for (const [tA, tB] of [[false, false], [false, true], [true, false], [true, true]]) {
+        agree(
+          `matmul ${m}x${k}x${n} ${tA}${tB}`,
+          be,
+          [tA ? [k, m] : [m, k], tB ? [n, k] : [k, n]],
+          ([a, b]) => matmul(a, b, { transA: tA, transB: tB }),
+          0,
+          2e-5,
+        );
+      }
+    }
+    agree(
+      "batched matmul",
+      be,
+      [[3, 9, 17], [3, 11, 17]],
+      ([a, b]) => matmul(a, b, { transB: true }),
+      0,
+      1e-5,
+    );
   });
 
   Deno.test(`conformance[${be.name}]: elementwise, broadcasting and unary kernels`, () => {
@@ -87,6 +113,14 @@ for (const be of BACKENDS) {
       for (const [name, f] of [["add", add], ["sub", sub], ["mul", mul], ["div", div]] as const) {
         agree(`${name} ${n}`, be, [[3, n], [n]], ([a, b]) => f(a, b), name === "div" ? 0 : 0);
         agree(`${name} col ${n}`, be, [[n, 3], [n, 1]], ([a, b]) => f(a, b));
+        agree(`${name} scalar ${n}`, be, [[3, n], [1]], ([a, b]) => f(a, b));
+        agree(`${name} scalar-first ${n}`, be, [[1], [n, 2]], ([a, b]) => f(a, b));
+        agree(
+          `${name} row+scalar ${n}`,
+          be,
+          [[1, n], [1]],
+          ([a, b]) => f(broadcastTo(a, [4, n]), b),
+        );
       }
       for (const kind of UNARY_KINDS) {
         const shift = kind === "log" || kind === "sqrt" || kind === "reciprocal" ? 5 : 0;

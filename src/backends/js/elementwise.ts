@@ -91,7 +91,7 @@ export function binaryLoop(
 }
 
 /** True when `b` (with leading 1s dropped) equals the trailing axes of `out`. */
-function isTrailing(b: Shape, out: Shape): boolean {
+export function isTrailing(b: Shape, out: Shape): boolean {
   let start = 0;
   while (start < b.length && b[start] === 1 && b.length - start > 0) start++;
   const core = b.slice(start);

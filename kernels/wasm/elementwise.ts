@@ -1,0 +1,119 @@
+// Elementwise kernels: binary ops (same shape, or a row operand repeated along the
+// rows), unary math/activations, and the scalar affine map. Ops are small integers
+// shared with src/backends/wasm/kernel_ids.ts.
+
+// @ts-ignore: decorator
+@inline function binop(op: i32, a: v128, b: v128): v128 {
+  if (op == 0) return f32x4.add(a, b);
+  if (op == 1) return f32x4.sub(a, b);
+  if (op == 2) return f32x4.mul(a, b);
+  return f32x4.div(a, b);
+}
+
+// @ts-ignore: decorator
+@inline function binopScalar(op: i32, a: f32, b: f32): f32 {
+  if (op == 0) return a + b;
+  if (op == 1) return a - b;
+  if (op == 2) return a * b;
+  return a / b;
+}
+
+// out[r*m + j] = a[r*m + j] (op) b[(r*m + j) % bl] for n elements; bl = n (same shape)
+// or bl = m (b repeats every row of m); aRow swaps roles (a is the repeated row).
+export function f32_vbinary__wasmsimd(op: i32, a: usize, b: usize, out: usize, n: i32, m: i32, rowIsA: bool): void {
+  if (m == n) {
+    let i = 0;
+    for (; i + 4 <= n; i += 4) {
+      const o = <usize>i << 2;
+      v128.store(out + o, binop(op, v128.load(a + o), v128.load(b + o)));
+    }
+    for (; i < n; i++) {
+      const o = <usize>i << 2;
+      store<f32>(out + o, binopScalar(op, load<f32>(a + o), load<f32>(b + o)));
+    }
+    return;
+  }
+  for (let r = 0; r < n; r += m) {
+    const full = a + (<usize>r << 2), dst = out + (<usize>r << 2);
+    let j = 0;
+    for (; j + 4 <= m; j += 4) {
+      const o = <usize>j << 2;
+      const x = v128.load(full + o), y = v128.load((rowIsA ? a : b) + o);
+      v128.store(dst + o, rowIsA ? binop(op, y, v128.load(b + (<usize>r << 2) + o)) : binop(op, x, y));
+    }
+    for (; j < m; j++) {
+      const o = <usize>j << 2;
+      const v = rowIsA
+        ? binopScalar(op, load<f32>(a + o), load<f32>(b + (<usize>r << 2) + o))
+        : binopScalar(op, load<f32>(full + o), load<f32>(b + o));
+      store<f32>(dst + o, v);
+    }
+  }
+}
+
+// out = x*mul + add.
+export function f32_vaffine__wasmsimd(x: usize, out: usize, n: i32, mul: f32, add: f32): void {
+  const mv = f32x4.splat(mul), av = f32x4.splat(add);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2;
+    v128.store(out + o, f32x4.add(f32x4.mul(v128.load(x + o), mv), av));
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    store<f32>(out + o, load<f32>(x + o) * mul + add);
+  }
+}
+
+const GELU_C: f32 = 0.7978845608028654;
+const GELU_A: f32 = 0.044715;
+
+// @ts-ignore: decorator
+@inline function unaryScalar(op: i32, x: f32): f32 {
+  switch (op) {
+    case 0: return -x;
+    case 1: return Mathf.exp(x);
+    case 2: return Mathf.log(x);
+    case 3: return Mathf.sqrt(x);
+    case 4: return Mathf.abs(x);
+    case 5: return x * x;
+    case 6: return 1 / x;
+    case 7: return x > 0 ? x : (x == x ? 0 : x);
+    case 8: return x > 0 ? 1 : (x == x ? 0 : x);
+    case 9: return 0.5 * x * (1 + Mathf.tanh(GELU_C * (x + GELU_A * x * x * x)));
+    case 10: {
+      const t = Mathf.tanh(GELU_C * (x + GELU_A * x * x * x));
+      return 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * GELU_C * (1 + 3 * GELU_A * x * x);
+    }
+    case 11: return Mathf.tanh(x);
+    default: {
+      if (x >= 0) return 1 / (1 + Mathf.exp(-x));
+      const e = Mathf.exp(x);
+      return e / (1 + e);
+    }
+  }
+}
+
+// out[i] = f(x[i]); relu, step, neg, abs, square and sqrt run 4 lanes at a time.
+export function f32_vunary__wasmsimd(op: i32, x: usize, out: usize, n: i32): void {
+  let i = 0;
+  if (op == 7 || op == 0 || op == 4 || op == 5 || op == 3) {
+    const zero = f32x4.splat(0);
+    for (; i + 4 <= n; i += 4) {
+      const o = <usize>i << 2;
+      const v = v128.load(x + o);
+      let r: v128;
+      if (op == 7) r = v128.bitselect(v, zero, f32x4.gt(v, zero)); // NaN lanes: gt is false → 0; fixed below
+      else if (op == 0) r = f32x4.neg(v);
+      else if (op == 4) r = f32x4.abs(v);
+      else if (op == 5) r = f32x4.mul(v, v);
+      else r = f32x4.sqrt(v);
+      if (op == 7) r = v128.bitselect(v, r, f32x4.ne(v, v)); // keep NaN
+      v128.store(out + o, r);
+    }
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    store<f32>(out + o, unaryScalar(op, load<f32>(x + o)));
+  }
+}

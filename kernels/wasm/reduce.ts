@@ -1,0 +1,55 @@
+// Reductions over the middle axis of an [outer, mid, inner] view, and row-wise softmax,
+// log-softmax and cross-entropy, accumulating in f64.
+
+// out[o*inner + i] = sum (op 0) or max (op 1) over q of x[(o*mid + q)*inner + i].
+export function f32_reduce_mid(op: i32, x: usize, out: usize, outer: i32, mid: i32, inner: i32, acc: usize): void {
+  for (let o = 0; o < outer; o++) {
+    for (let i = 0; i < inner; i++) store<f64>(acc + (<usize>i << 3), op == 0 ? 0 : -Infinity);
+    for (let q = 0; q < mid; q++) {
+      const row = x + (<usize>((o * mid + q) * inner) << 2);
+      for (let i = 0; i < inner; i++) {
+        const p = acc + (<usize>i << 3);
+        const v = <f64>load<f32>(row + (<usize>i << 2));
+        const cur = load<f64>(p);
+        store<f64>(p, op == 0 ? cur + v : (v > cur || v != v ? v : cur));
+      }
+    }
+    const dst = out + (<usize>(o * inner) << 2);
+    for (let i = 0; i < inner; i++) store<f32>(dst + (<usize>i << 2), <f32>load<f64>(acc + (<usize>i << 3)));
+  }
+}
+
+// @ts-ignore: decorator
+@inline function rowMax(x: usize, cols: i32): f64 {
+  let m: f64 = -Infinity;
+  for (let c = 0; c < cols; c++) {
+    const v = <f64>load<f32>(x + (<usize>c << 2));
+    if (v > m || v != v) m = v;
+  }
+  return m == -Infinity ? 0 : m;
+}
+
+export function f32_softmax_rows(x: usize, out: usize, rows: i32, cols: i32, log: bool): void {
+  for (let r = 0; r < rows; r++) {
+    const xr = x + (<usize>(r * cols) << 2), orow = out + (<usize>(r * cols) << 2);
+    const m = rowMax(xr, cols);
+    let s: f64 = 0;
+    for (let c = 0; c < cols; c++) s += Math.exp(<f64>load<f32>(xr + (<usize>c << 2)) - m);
+    const lse = Math.log(s);
+    for (let c = 0; c < cols; c++) {
+      const v = <f64>load<f32>(xr + (<usize>c << 2)) - m;
+      store<f32>(orow + (<usize>c << 2), <f32>(log ? v - lse : Math.exp(v) / s));
+    }
+  }
+}
+
+export function f32_cross_entropy_rows(x: usize, labels: usize, out: usize, rows: i32, cols: i32): void {
+  for (let r = 0; r < rows; r++) {
+    const xr = x + (<usize>(r * cols) << 2);
+    const m = rowMax(xr, cols);
+    let s: f64 = 0;
+    for (let c = 0; c < cols; c++) s += Math.exp(<f64>load<f32>(xr + (<usize>c << 2)) - m);
+    const label = load<i32>(labels + (<usize>r << 2));
+    store<f32>(out + (<usize>r << 2), <f32>(m + Math.log(s) - <f64>load<f32>(xr + (<usize>label << 2))));
+  }
+}

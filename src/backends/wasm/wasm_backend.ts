@@ -1,0 +1,325 @@
+import type {
+  Backend,
+  BackendCapabilities,
+  BinaryKind,
+  KernelName,
+  Storage,
+  UnaryKind,
+} from "../backend.ts";
+import type { DType, TypedArray } from "../../tensor/dtype.ts";
+import { type Shape, sizeOf } from "../../tensor/shape.ts";
+import { binaryLoop, isTrailing } from "../js/elementwise.ts";
+import { reduceLoop } from "../js/reduce.ts";
+import {
+  gatherLoop,
+  permuteLoop,
+  scatterAddLoop,
+  sliceGradLoop,
+  sliceLoop,
+} from "../js/indexing.ts";
+import { Arena, type ArenaStats } from "./arena.ts";
+import {
+  instantiateKernels,
+  type KernelExports,
+  type KernelVariant,
+  relaxedSimdSupported,
+} from "./loader.ts";
+
+const UNARY_IDS: Record<UnaryKind, number> = {
+  neg: 0,
+  exp: 1,
+  log: 2,
+  sqrt: 3,
+  abs: 4,
+  square: 5,
+  reciprocal: 6,
+  relu: 7,
+  step: 8,
+  gelu: 9,
+  gelu_grad: 10,
+  tanh: 11,
+  sigmoid: 12,
+};
+const BINARY_IDS: Record<BinaryKind, number> = { add: 0, sub: 1, mul: 2, div: 3 };
+
+/** Storage in the Wasm arena: `size` float32 values at byte offset `ptr`. */
+export class WasmStorage implements Storage {
+  /** Byte offset in the Wasm memory. */
+  readonly ptr: number;
+  /** Number of elements. */
+  readonly size: number;
+  /** Always float32. */
+  readonly dtype: DType = "float32";
+  /** Set once the block went back to the arena. */
+  freed = false;
+  /** The backend that owns it. */
+  readonly owner: object;
+  constructor(ptr: number, size: number, owner: object) {
+    this.ptr = ptr;
+    this.size = size;
+    this.owner = owner;
+  }
+}
+
+/** Options of {@linkcode createWasmBackend}. */
+export interface WasmBackendOptions {
+  /**
+   * Exactness mode: the plain-SIMD build (no fused multiply-add) with its fixed
+   * summation order, for verifying minimization bit-for-bit across runs.
+   * @default false
+   */
+  exact?: boolean;
+}
+
+/** The Wasm backend: a {@linkcode Backend} plus memory statistics. */
+export interface WasmBackend extends Backend {
+  /** Arena usage (for leak checks). */
+  memoryStats(): ArenaStats;
+  /** Which kernel build runs. */
+  readonly variant: KernelVariant;
+}
+
+const KERNELS: ReadonlySet<KernelName> = new Set<KernelName>([
+  "matmul",
+  "unary",
+  "binary",
+  "scalar",
+  "reduce",
+  "softmax",
+  "cross_entropy",
+  "one_hot",
+  "permute",
+  "slice",
+  "slice_grad",
+  "gather",
+  "scatter_add",
+  "copy",
+  "sgd",
+  "adamw",
+]);
+
+/**
+ * Creates the WebAssembly SIMD backend: AssemblyScript kernels (packed 4×8 GEMM in the
+ * three training layouts, elementwise, reductions, softmax/cross-entropy, optimizer
+ * updates) over tensors that live in one Wasm memory arena, so a training step copies
+ * nothing across the JS boundary. Less hot kernels (permute, slice, gather) run the
+ * reference loops on zero-copy views of the same memory. float32 only. Picks the
+ * relaxed-SIMD build when the engine validates it, else plain SIMD.
+ *
+ * @example
+ * ```ts
+ * import { createWasmBackend } from "./wasm_backend.ts";
+ * import { tensor } from "../../tensor/create.ts";
+ * import { matmul } from "../../ops/matmul.ts";
+ * const wasm = createWasmBackend();
+ * const a = tensor([1, 2, 3, 4], [2, 2], { backend: wasm });
+ * console.assert(matmul(a, a).toArray()[3] === 22);
+ * ```
+ */
+export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
+  const variant: KernelVariant = !opts.exact && relaxedSimdSupported() ? "relaxed-simd" : "simd";
+  const memory = new WebAssembly.Memory({ initial: 256 });
+  const k: KernelExports = instantiateKernels(variant, memory);
+  const arena = new Arena(memory, k.heapBase());
+  const owner = {};
+  const registry = new FinalizationRegistry<[number, number]>(([ptr, bytes]) =>
+    arena.free(ptr, bytes)
+  );
+
+  const ws = (s: Storage): WasmStorage => {
+    if (!(s instanceof WasmStorage) || s.owner !== owner) {
+      throw new TypeError(
+        `wasm backend: storage ${s?.constructor?.name} belongs to another backend`,
+      );
+    }
+    if (s.freed) throw new TypeError("wasm backend: storage used after it was freed");
+    return s;
+  };
+  const view = (s: Storage): Float32Array => {
+    const w = ws(s);
+    return new Float32Array(memory.buffer, w.ptr, w.size);
+  };
+  const alloc = (dtype: DType, size: number): WasmStorage => {
+    if (dtype !== "float32") {
+      throw new TypeError(`wasm backend: dtype ${dtype} is not supported (float32 only)`);
+    }
+    const ptr = arena.alloc(size * 4);
+    const s = new WasmStorage(ptr, size, owner);
+    registry.register(s, [ptr, size * 4], s);
+    return s;
+  };
+  /** Temporary arena block for the duration of `fn`. */
+  const scratch = <T>(bytes: number, fn: (ptr: number) => T): T => {
+    const ptr = arena.alloc(bytes, false);
+    try {
+      return fn(ptr);
+    } finally {
+      arena.free(ptr, bytes);
+    }
+  };
+  const withInts = <T>(ints: Int32Array, fn: (ptr: number) => T): T =>
+    scratch(ints.length * 4, (ptr) => {
+      new Int32Array(memory.buffer, ptr, ints.length).set(ints);
+      return fn(ptr);
+    });
+
+  const capabilities: BackendCapabilities = {
+    dtypes: ["float32"],
+    syncRead: true,
+    exact: variant === "simd",
+    threads: 1,
+    device: "cpu",
+    kernels: KERNELS,
+  };
+
+  return {
+    name: "wasm",
+    variant,
+    capabilities,
+    memoryStats: () => arena.stats(),
+    alloc,
+    upload: (data: TypedArray) => {
+      const s = alloc("float32", data.length);
+      new Float32Array(memory.buffer, s.ptr, s.size).set(data);
+      return s;
+    },
+    readSync: (s) => view(s).slice(),
+    read: (s) => Promise.resolve(view(s).slice()),
+    write: (s, data) => view(s).set(data),
+    free: (s) => {
+      const w = ws(s);
+      w.freed = true;
+      registry.unregister(w);
+      arena.free(w.ptr, w.size * 4);
+    },
+    matmul: (a, b, out, p) => {
+      const { batch, m, n, k: kk, transA, transB } = p;
+      const A = ws(a), B = ws(b), C = ws(out);
+      scratch(k.gemmScratchFloats(m, n, kk) * 4 + 64, (sp) => {
+        const s16 = Math.ceil(sp / 16) * 16;
+        for (let t = 0; t < batch; t++) {
+          k.f32_gemm(
+            A.ptr + 4 * t * m * kk,
+            B.ptr + 4 * t * kk * n,
+            C.ptr + 4 * t * m * n,
+            m,
+            n,
+            kk,
+            transA ? 1 : 0,
+            transB ? 1 : 0,
+            s16,
+            0,
+            m,
+          );
+        }
+      });
+    },
+    unary: (kind, x, out) =>
+      k.f32_vunary__wasmsimd(UNARY_IDS[kind], ws(x).ptr, ws(out).ptr, x.size),
+    binary: (kind, a, aShape, b, bShape, out, outShape) => {
+      const n = sizeOf(outShape);
+      const A = ws(a), B = ws(b), O = ws(out);
+      if (n > 0 && A.size === n && B.size === n) {
+        k.f32_vbinary__wasmsimd(BINARY_IDS[kind], A.ptr, B.ptr, O.ptr, n, n, 0);
+      } else if (n > 0 && A.size === n && B.size > 0 && isTrailing(bShape, outShape)) {
+        k.f32_vbinary__wasmsimd(BINARY_IDS[kind], A.ptr, B.ptr, O.ptr, n, B.size, 0);
+      } else if (n > 0 && B.size === n && A.size > 0 && isTrailing(aShape, outShape)) {
+        k.f32_vbinary__wasmsimd(BINARY_IDS[kind], A.ptr, B.ptr, O.ptr, n, A.size, 1);
+      } else if (
+        n > 0 && kind !== "div" && (A.size === 1 || B.size === 1) && A.size + B.size - 1 <= n
+      ) {
+        // One operand is a scalar: an affine map of the other, replicated over rows if it is a row.
+        const scalarIsB = B.size === 1;
+        const s = view(scalarIsB ? b : a)[0];
+        const x = scalarIsB ? A : B;
+        const xShape = scalarIsB ? aShape : bShape;
+        if (x.size !== n && !isTrailing(xShape, outShape)) {
+          return binaryLoop(kind, view(a), aShape, view(b), bShape, view(out), outShape);
+        }
+        const [mul, add] = kind === "add"
+          ? [1, s]
+          : kind === "mul"
+          ? [s, 0]
+          : scalarIsB
+          ? [1, -s]
+          : [-1, s];
+        k.f32_vaffine__wasmsimd(x.ptr, O.ptr, x.size, mul, add);
+        const bytes = new Uint8Array(memory.buffer);
+        for (let r = x.size; r < n; r += x.size) {
+          bytes.copyWithin(O.ptr + 4 * r, O.ptr, O.ptr + 4 * x.size);
+        }
+      } else {
+        binaryLoop(kind, view(a), aShape, view(b), bShape, view(out), outShape);
+      }
+    },
+    scalar: (x, mul, add, out) => k.f32_vaffine__wasmsimd(ws(x).ptr, ws(out).ptr, x.size, mul, add),
+    reduce: (kind, x, shape: Shape, axes, out) => {
+      const sorted = [...axes].sort((p, q) => p - q);
+      const contiguous = sorted.every((ax, i) => i === 0 || ax === sorted[i - 1] + 1);
+      if (!contiguous || sorted.length === 0) {
+        return reduceLoop(kind, view(x), shape, axes, view(out));
+      }
+      const outer = sizeOf(shape.slice(0, sorted[0]));
+      const mid = sizeOf(shape.slice(sorted[0], sorted.at(-1)! + 1));
+      const inner = sizeOf(shape.slice(sorted.at(-1)! + 1));
+      scratch(inner * 8 + 8, (acc) => {
+        k.f32_reduce_mid(
+          kind === "sum" ? 0 : 1,
+          ws(x).ptr,
+          ws(out).ptr,
+          outer,
+          mid,
+          inner,
+          Math.ceil(acc / 8) * 8,
+        );
+      });
+    },
+    softmax: (x, rows, cols, log, out) =>
+      k.f32_softmax_rows(ws(x).ptr, ws(out).ptr, rows, cols, log ? 1 : 0),
+    crossEntropy: (x, labels, rows, cols, out) =>
+      withInts(labels, (lp) => k.f32_cross_entropy_rows(ws(x).ptr, lp, ws(out).ptr, rows, cols)),
+    oneHot: (labels, rows, cols, out) => {
+      const o = view(out);
+      o.fill(0);
+      for (let r = 0; r < rows; r++) o[r * cols + labels[r]] = 1;
+    },
+    permute: (x, shape, perm, out) => permuteLoop(view(x), shape, perm, view(out)),
+    slice: (x, shape, starts, out, outShape) =>
+      sliceLoop(view(x), shape, starts, view(out), outShape),
+    sliceGrad: (dy, dyShape, starts, out, shape) =>
+      sliceGradLoop(view(dy), dyShape, starts, view(out), shape),
+    gather: (x, shape, axis, idx, out) => gatherLoop(view(x), shape, axis, idx, view(out)),
+    scatterAdd: (dy, dyShape, axis, idx, out, shape) =>
+      scatterAddLoop(view(dy), dyShape, axis, idx, view(out), shape),
+    copy: (x, out) => {
+      const X = ws(x), O = ws(out);
+      new Uint8Array(memory.buffer).copyWithin(O.ptr, X.ptr, X.ptr + X.size * 4);
+    },
+    sgd: (w, g, v, p) =>
+      k.f32_sgd(
+        ws(w).ptr,
+        ws(g).ptr,
+        v ? ws(v).ptr : 0,
+        w.size,
+        p.lr,
+        p.momentum,
+        p.weightDecay,
+        p.nesterov ? 1 : 0,
+      ),
+    adamw: (w, g, m, v, p) =>
+      k.f32_adamw(
+        ws(w).ptr,
+        ws(g).ptr,
+        ws(m).ptr,
+        ws(v).ptr,
+        w.size,
+        p.lr,
+        p.beta1,
+        p.beta2,
+        p.eps,
+        p.weightDecay,
+        1 - Math.pow(p.beta1, p.step),
+        1 - Math.pow(p.beta2, p.step),
+      ),
+  };
+}

@@ -1,0 +1,124 @@
+import assert from "node:assert/strict";
+import { buildKernels } from "../../kernels/build.ts";
+import { RELAXED_SIMD_WASM, SIMD_WASM, SOURCE_HASH } from "../../src/backends/wasm/_gen/kernels.ts";
+import { createWasmBackend } from "../../src/backends/wasm/wasm_backend.ts";
+import { relaxedSimdSupported } from "../../src/backends/wasm/loader.ts";
+import { createReferenceBackend } from "../../src/backends/js/reference_backend.ts";
+import type { Backend } from "../../src/backends/backend.ts";
+import { backward } from "../../src/autograd/backward.ts";
+import { tensor } from "../../src/tensor/create.ts";
+import { Rng } from "../../src/tensor/random.ts";
+import type { Tensor } from "../../src/tensor/tensor.ts";
+import { crossEntropy } from "../../src/ops/loss.ts";
+import { add, gelu, mul, sigmoid, tanh } from "../../src/ops/elementwise.ts";
+import { matmul } from "../../src/ops/matmul.ts";
+import { mean, sum } from "../../src/ops/reduce.ts";
+import { logSoftmax } from "../../src/ops/softmax.ts";
+import { indexSelect, transpose } from "../../src/ops/shape_ops.ts";
+import { mlp } from "../../src/nn/models.ts";
+import { AdamW } from "../../src/nn/optim/adamw.ts";
+import { fit } from "../../src/nn/train.ts";
+import type { Dataset } from "../../src/data/dataset.ts";
+
+Deno.test("the committed Wasm kernels are the build of the committed sources", async () => {
+  const b = await buildKernels();
+  assert.equal(b.hash, SOURCE_HASH, "kernels/wasm changed: run `deno task build:kernels`");
+  assert.equal(b.relaxed.toBase64(), RELAXED_SIMD_WASM);
+  assert.equal(b.simd.toBase64(), SIMD_WASM);
+});
+
+Deno.test("createWasmBackend(): relaxed SIMD by feature detection, plain SIMD in exactness mode", () => {
+  assert.equal(relaxedSimdSupported(), true, "Deno 2.9 supports relaxed SIMD");
+  assert.equal(createWasmBackend().variant, "relaxed-simd");
+  const exact = createWasmBackend({ exact: true });
+  assert.equal(exact.variant, "simd");
+  assert.equal(exact.capabilities.exact, true);
+  assert.throws(
+    () => tensor([1], [1], { backend: exact, dtype: "float64" }),
+    /does not support dtype float64/,
+  );
+});
+
+function grads(backend: Backend, f: (xs: Tensor[]) => Tensor, shapes: number[][]): Float32Array[] {
+  const rng = new Rng(11);
+  const xs = shapes.map((s) =>
+    tensor(Array.from({ length: s.reduce((a, b) => a * b, 1) }, () => rng.normal()), s, {
+      backend,
+      requiresGrad: true,
+    })
+  );
+  backward(f(xs));
+  return xs.map((x) => x.grad!.toArray() as Float32Array);
+}
+
+Deno.test("autograd on wasm: gradients equal the reference backend's", () => {
+  const labels = Int32Array.of(1, 0, 4, 2, 3, 3);
+  const cases: [string, (xs: Tensor[]) => Tensor, number[][]][] = [
+    [
+      "mlp",
+      ([x, w1, b1, w2]) =>
+        crossEntropy(
+          matmul(gelu(add(matmul(x, w1, { transB: true }), b1)), w2, { transB: true }),
+          labels,
+        ),
+      [[6, 9], [7, 9], [7], [5, 7]],
+    ],
+    ["tanh/sigmoid/mean", ([a, b]) => mean(mul(tanh(a), sigmoid(b))), [[4, 5], [5]]],
+    ["log_softmax/transpose", ([a]) => sum(mul(logSoftmax(transpose(a)), transpose(a))), [[3, 6]]],
+    [
+      "index_select/Aᵀ·B",
+      ([a, b]) => sum(indexSelect(matmul(a, b, { transA: true }), 1, [2, 0, 2])),
+      [[5, 4], [5, 3]],
+    ],
+  ];
+  const wasm = createWasmBackend(), js = createReferenceBackend();
+  for (const [name, f, shapes] of cases) {
+    const gw = grads(wasm, f, shapes), gj = grads(js, f, shapes);
+    gw.forEach((g, i) =>
+      g.forEach((v, k) =>
+        assert.ok(
+          Math.abs(v - gj[i][k]) < 1e-4 * (1 + Math.abs(gj[i][k])),
+          `${name} input ${i}[${k}]: ${v} vs ${gj[i][k]}`,
+        )
+      )
+    );
+  }
+});
+
+Deno.test("wasm arena: a long training run reuses memory (no growth after warm-up)", () => {
+  const wasm = createWasmBackend();
+  const rng = new Rng(1);
+  const n = 512;
+  const ds: Dataset = {
+    name: "t",
+    sampleShape: [20],
+    inputs: Float32Array.from({ length: n * 20 }, () => rng.normal()),
+    labels: Int32Array.from({ length: n }, () => rng.int(4)),
+    classes: 4,
+  };
+  const net = mlp([20, 32, 4], { seed: 1, backend: wasm });
+  const opt = new AdamW(net.parameters(), { lr: 1e-3 });
+  fit(net, ds, { optimizer: opt, epochs: 2, batchSize: 30, progress: false });
+  const warm = wasm.memoryStats();
+  fit(net, ds, { optimizer: opt, epochs: 20, batchSize: 30, progress: false });
+  const after = wasm.memoryStats();
+  assert.equal(after.inUse, warm.inUse, "bytes in use return to the same level");
+  assert.equal(after.liveBlocks, warm.liveBlocks);
+  assert.equal(after.reserved, warm.reserved, "no new memory reserved over 340 more steps");
+  assert.equal(after.memoryBytes, warm.memoryBytes);
+});
+
+Deno.test("wasm exactness mode: bit-identical results run to run", () => {
+  const run = () => {
+    const be = createWasmBackend({ exact: true });
+    const rng = new Rng(3);
+    const a = tensor(Array.from({ length: 64 * 300 }, () => rng.normal()), [64, 300], {
+      backend: be,
+    });
+    const b = tensor(Array.from({ length: 300 * 50 }, () => rng.normal()), [300, 50], {
+      backend: be,
+    });
+    return matmul(a, b).toArray();
+  };
+  assert.deepEqual(run(), run());
+});
