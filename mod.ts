@@ -39,6 +39,17 @@ export type {
   UnaryKind,
 } from "./src/backends/backend.ts";
 export { createReferenceBackend } from "./src/backends/js/reference_backend.ts";
+export {
+  createWasmBackend,
+  type WasmBackend,
+  type WasmBackendOptions,
+  WasmStorage,
+} from "./src/backends/wasm/wasm_backend.ts";
+export type { ArenaStats } from "./src/backends/wasm/arena.ts";
+export type { KernelVariant } from "./src/backends/wasm/loader.ts";
+export { relaxedSimdSupported, simdSupported } from "./src/backends/wasm/loader.ts";
+export { BACKEND_NAMES, type BackendName, createBackend } from "./src/backends/select.ts";
+export { tidy } from "./src/tensor/scope.ts";
 
 export type { DType, TypedArray } from "./src/tensor/dtype.ts";
 export { type TapeNode, Tensor } from "./src/tensor/tensor.ts";

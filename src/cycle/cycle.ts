@@ -21,6 +21,7 @@ import { countNonzeroWeights } from "../prune/masks.ts";
 import { nextBudget, pruneToBudget, pruneWeakestUnits } from "../prune/prune.ts";
 import { structureRegularizer } from "../prune/regularizers.ts";
 import { release } from "../release/release.ts";
+import type { Tensor } from "../tensor/tensor.ts";
 import { loadCheckpoint, saveCheckpoint } from "./checkpoint.ts";
 import type { CycleEvent } from "./events.ts";
 import { type CycleOptions, resolveCycleOptions } from "./options.ts";
@@ -63,6 +64,38 @@ function widthsOf(m: GraphModule): number[] {
   return [layers[0].weight.shape[1], ...layers.map((l) => l.weight.shape[0])];
 }
 
+/** Settings of one train phase. */
+export interface TrainPhase {
+  /** Epochs (0: nothing happens). */
+  epochs: number;
+  /** Peak learning rate (AdamW, cosine decay to 0 over the phase). */
+  lr: number;
+  /** Batch size. */
+  batchSize: number;
+  /** Shuffling seed. */
+  seed: number;
+  /** Loss term added to the cross-entropy. */
+  regularizer?: (m: GraphModule) => Tensor | null;
+  /** Epoch progress output. */
+  progress: ProgressSink | false;
+}
+
+/** One train phase of the cycle: AdamW with a cosine schedule over the phase. */
+export function trainPhase(m: GraphModule, train: Dataset, p: TrainPhase): void {
+  if (p.epochs === 0) return;
+  const optimizer = new AdamW(m.parameters(), { lr: p.lr });
+  const steps = p.epochs * Math.ceil(train.labels.length / p.batchSize);
+  fit(m, train, {
+    optimizer,
+    epochs: p.epochs,
+    batchSize: p.batchSize,
+    seed: p.seed,
+    schedule: cosineLr(p.lr, steps),
+    regularizer: p.regularizer,
+    progress: p.progress,
+  });
+}
+
 /** Max of METHOD.md's contract measure over a dataset, in batches. */
 export function verifyOn(masked: GraphModule, minimized: GraphModule, data: Dataset): number {
   let worst = 0;
@@ -87,20 +120,15 @@ export async function squeezeRelease(
   const emit = settings.onEvent ?? (() => {});
   const progress = settings.progress ?? false;
   const regularizer = structureRegularizer(o.regularizer, o.lambda);
-  const train = (m: GraphModule, epochs: number, lr: number, reg: boolean, seed: number) => {
-    if (epochs === 0) return;
-    const optimizer = new AdamW(m.parameters(), { lr });
-    const steps = epochs * Math.ceil(data.train.labels.length / o.batchSize);
-    fit(m, data.train, {
-      optimizer,
+  const train = (m: GraphModule, epochs: number, lr: number, reg: boolean, seed: number) =>
+    trainPhase(m, data.train, {
       epochs,
+      lr,
       batchSize: o.batchSize,
       seed,
-      schedule: cosineLr(lr, steps),
       regularizer: reg ? regularizer : undefined,
       progress,
     });
-  };
   const row = (
     cycle: number,
     m: GraphModule,

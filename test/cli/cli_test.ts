@@ -109,3 +109,38 @@ Deno.test("prune → minimize → release → eval: the CLI pipeline on a saved 
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("cycle: runs end to end on real MNIST (tiny settings), writes the report and a reloadable model", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const r = await run([
+      "cycle",
+      "--widths",
+      "784,16,10",
+      "--dense-epochs",
+      "1",
+      "--fine-tune-epochs",
+      "0",
+      "--train-epochs",
+      "0",
+      "--max-cycles",
+      "2",
+      "--budget-pp",
+      "100",
+      "--out",
+      dir,
+    ]);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /squeeze-release on 784-16-10 .* backend wasm/);
+    assert.match(r.out, /cycle\s+params\s+bytes\s+ratio\s+widths/);
+    assert.match(r.out, /reloaded test accuracy [\d.]+% \(reproduced\)/);
+    const report = JSON.parse(await Deno.readTextFile(join(dir, "report.json")));
+    assert.equal(report.rows.length, 3);
+    assert.ok(report.rows[2].params < report.rows[0].params);
+    assert.ok(report.rows.slice(1).every((x: { maxRelDiff: number }) => x.maxRelDiff <= 1e-5));
+    const bad = await run(["cycle", "--backend", "cuda"]);
+    assert.match(bad.err, /--backend must be one of auto, wasm, js, got "cuda"/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

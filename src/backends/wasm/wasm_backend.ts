@@ -54,6 +54,7 @@ export class WasmStorage implements Storage {
   freed = false;
   /** The backend that owns it. */
   readonly owner: object;
+  /** A handle for `size` floats at `ptr`, owned by `owner`. */
   constructor(ptr: number, size: number, owner: object) {
     this.ptr = ptr;
     this.size = size;
