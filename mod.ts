@@ -155,6 +155,7 @@ export { clearMasks, countNonzeroWeights, ensureMasks, maskWhere } from "./src/p
 export {
   type ImportanceKind,
   importanceScores,
+  meanGradients,
   norms,
   unitStrengths,
 } from "./src/prune/importance.ts";

@@ -6,6 +6,10 @@
  */
 import type { GraphModule } from "../graph/graph_module.ts";
 import { denseChain, type DenseLayer } from "./chain.ts";
+import { backward } from "../autograd/backward.ts";
+import { batches, type Dataset } from "../data/dataset.ts";
+import { crossEntropy } from "../ops/loss.ts";
+import { tidy } from "../tensor/scope.ts";
 
 /** Importance criteria. */
 export type ImportanceKind = "magnitude" | "taylor" | "unit";
@@ -88,4 +92,40 @@ export function importanceScores(
     if (kind === "unit" && sum > 0) { for (let k = 0; k < s.length; k++) s[k] /= sum / count; }
     return s;
   });
+}
+
+/**
+ * Mean gradient of the cross-entropy with respect to each linear weight over the first
+ * `batches` mini-batches of `data` (for Taylor importance `|w·g|`).
+ *
+ * @example
+ * ```ts
+ * import { importanceScores, meanGradients } from "./importance.ts";
+ * import { fromGraph, toGraph } from "../graph/convert.ts";
+ * import { mlp } from "../nn/models.ts";
+ * const { graph, params } = toGraph(mlp([2, 3, 2]), [2]);
+ * const m = fromGraph(graph, params);
+ * const data = { name: "t", sampleShape: [2], inputs: Float32Array.of(1, 2, 3, 4), labels: Int32Array.of(0, 1), classes: 2 };
+ * const scores = importanceScores(m, "taylor", meanGradients(m, data, 1));
+ * console.assert(scores.length === 2);
+ * ```
+ */
+export function meanGradients(model: GraphModule, data: Dataset, batchCount = 10, batchSize = 128): Float64Array[] {
+  const layers = denseChain(model);
+  const sums = layers.map((l) => new Float64Array(l.weight.size));
+  let n = 0;
+  for (const b of batches(data, { batchSize, backend: layers[0].weight.backend })) {
+    if (n >= batchCount) break;
+    tidy(() => {
+      backward(crossEntropy(model.forward(b.x), b.y));
+      layers.forEach((l, i) => {
+        const g = l.weight.grad!.toArray();
+        for (let k = 0; k < g.length; k++) sums[i][k] += g[k];
+      });
+    });
+    for (const p of model.parameters()) p.grad = null;
+    b.x.dispose();
+    n++;
+  }
+  return sums.map((s) => s.map((v) => v / Math.max(1, n)));
 }
