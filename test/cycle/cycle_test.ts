@@ -119,7 +119,7 @@ Deno.test("resolveCycleOptions(): defaults are METHOD.md's recipe; bad values ar
     o.fineTuneEpochs,
     o.trainEpochs,
     o.lr,
-  ], [0.2, 0.15, 0.07, 0.01, 3e-5, 2, 2, 5e-4]);
+  ], [0.2, 0.15, 0.07, 0.01, 3e-4, 2, 2, 5e-4]);
   assert.throws(
     () => resolveCycleOptions({ budgetFraction: 1.5 }),
     /option budgetFraction is out of range: 1.5/,
