@@ -75,6 +75,26 @@ export type KernelName =
   | "sgd"
   | "adamw";
 
+/** Every kernel name, in a fixed order. */
+export const ALL_KERNELS: readonly KernelName[] = [
+  "matmul",
+  "unary",
+  "binary",
+  "scalar",
+  "reduce",
+  "softmax",
+  "cross_entropy",
+  "one_hot",
+  "permute",
+  "slice",
+  "slice_grad",
+  "gather",
+  "scatter_add",
+  "copy",
+  "sgd",
+  "adamw",
+];
+
 /** What a backend can do. Ops and tests consult this instead of backend names. */
 export interface BackendCapabilities {
   /** Element types it stores and computes in. */

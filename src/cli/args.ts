@@ -61,3 +61,17 @@ export function backendArg(command: string, raw: string | boolean | undefined): 
   }
   return createBackend(name as BackendName);
 }
+
+/** Reads `--widths` (comma-separated, 784 first and 10 last for MNIST), default LeNet-300-100. */
+export function widthsArg(command: string, raw: string | boolean | undefined): number[] {
+  const widths = String(raw ?? "784,300,100,10").split(",").map(Number);
+  if (
+    widths.length < 2 || widths.some((w) => !Number.isInteger(w) || w < 1) || widths[0] !== 784 ||
+    widths.at(-1) !== 10
+  ) {
+    throw new UsageError(
+      `${command}: --widths must be integers from 784 to 10, e.g. 784,300,100,10; got "${raw}"`,
+    );
+  }
+  return widths;
+}

@@ -12,7 +12,7 @@ import { squeezeRelease } from "../cycle/cycle.ts";
 import { type CycleOptions, DEFAULT_CYCLE_OPTIONS } from "../cycle/options.ts";
 import { formatCycleTable } from "../cycle/report.ts";
 import { Rng } from "../tensor/random.ts";
-import { backendArg, num, type OptionSpec, parse, UsageError } from "./args.ts";
+import { backendArg, num, type OptionSpec, parse, UsageError, widthsArg } from "./args.ts";
 
 const NUMERIC: [keyof CycleOptions, string, string, boolean][] = [
   ["seed", "seed", "seed of init, split, shuffling and noise", true],
@@ -103,13 +103,7 @@ export async function cycleCommand(args: string[]): Promise<void> {
       num("cycle", "exclude", s, 0, { min: -100, max: 100, int: true })
     );
   }
-  const widths = String(v.widths ?? "784,300,100,10").split(",").map(Number);
-  if (
-    widths.length < 2 || widths.some((w) => !Number.isInteger(w) || w < 1) || widths[0] !== 784 ||
-    widths.at(-1) !== 10
-  ) {
-    throw new UsageError(`cycle: --widths must be integers from 784 to 10, got "${v.widths}"`);
-  }
+  const widths = widthsArg("cycle", v.widths);
   const seed = opts.seed ?? 0;
   const valCount = num("cycle", "validation", v.validation, 5000, {
     min: 1,

@@ -9,7 +9,7 @@ import { SGD } from "../nn/optim/sgd.ts";
 import { cosineLr, stepLr } from "../nn/schedule.ts";
 import { evaluate, fit } from "../nn/train.ts";
 import { Rng } from "../tensor/random.ts";
-import { backendArg, num, parse, UsageError } from "./args.ts";
+import { backendArg, num, parse, UsageError, widthsArg } from "./args.ts";
 
 /** Help text of `squeeze train`. */
 export const TRAIN_HELP = `squeeze train — train a fully-connected network on real MNIST and save it
@@ -53,15 +53,7 @@ export async function trainCommand(args: string[]): Promise<void> {
   });
   if (v.help) return console.log(TRAIN_HELP);
   if (positionals.length) throw new UsageError(`train: unexpected argument "${positionals[0]}"`);
-  const widths = String(v.widths ?? "784,300,100,10").split(",").map((s) => Number(s));
-  if (
-    widths.length < 2 || widths.some((w) => !Number.isInteger(w) || w < 1) || widths[0] !== 784 ||
-    widths.at(-1) !== 10
-  ) {
-    throw new UsageError(
-      `train: --widths must be integers from 784 to 10, e.g. 784,300,100,10; got "${v.widths}"`,
-    );
-  }
+  const widths = widthsArg("train", v.widths);
   const activation = String(v.activation ?? "relu");
   if (!["relu", "gelu", "tanh", "sigmoid"].includes(activation)) {
     throw new UsageError(

@@ -110,7 +110,12 @@ export function importanceScores(
  * console.assert(scores.length === 2);
  * ```
  */
-export function meanGradients(model: GraphModule, data: Dataset, batchCount = 10, batchSize = 128): Float64Array[] {
+export function meanGradients(
+  model: GraphModule,
+  data: Dataset,
+  batchCount = 10,
+  batchSize = 128,
+): Float64Array[] {
   const layers = denseChain(model);
   const sums = layers.map((l) => new Float64Array(l.weight.size));
   let n = 0;

@@ -32,6 +32,16 @@ export function reduceLoop(
   for (let i = 0; i < acc.length; i++) out[i] = acc[i];
 }
 
+/** `[m, Σ exp(x − m)]` over one row, m its maximum (0 for an all −∞ row; NaN propagates). */
+function shiftedExpSum(x: TypedArray, o: number, cols: number): [number, number] {
+  let max = -Infinity;
+  for (let c = 0; c < cols; c++) if (x[o + c] > max || x[o + c] !== x[o + c]) max = x[o + c];
+  if (max === -Infinity) max = 0;
+  let s = 0;
+  for (let c = 0; c < cols; c++) s += Math.exp(x[o + c] - max);
+  return [max, s];
+}
+
 /** Row-wise softmax or log-softmax over `[rows, cols]`. */
 export function softmaxLoop(
   x: TypedArray,
@@ -42,11 +52,7 @@ export function softmaxLoop(
 ): void {
   for (let r = 0; r < rows; r++) {
     const o = r * cols;
-    let max = -Infinity;
-    for (let c = 0; c < cols; c++) if (x[o + c] > max || x[o + c] !== x[o + c]) max = x[o + c];
-    if (max === -Infinity) max = 0;
-    let s = 0;
-    for (let c = 0; c < cols; c++) s += Math.exp(x[o + c] - max);
+    const [max, s] = shiftedExpSum(x, o, cols);
     if (log) {
       const lse = Math.log(s);
       for (let c = 0; c < cols; c++) out[o + c] = x[o + c] - max - lse;
@@ -66,11 +72,7 @@ export function crossEntropyLoop(
 ): void {
   for (let r = 0; r < rows; r++) {
     const o = r * cols;
-    let max = -Infinity;
-    for (let c = 0; c < cols; c++) if (x[o + c] > max || x[o + c] !== x[o + c]) max = x[o + c];
-    if (max === -Infinity) max = 0;
-    let s = 0;
-    for (let c = 0; c < cols; c++) s += Math.exp(x[o + c] - max);
+    const [max, s] = shiftedExpSum(x, o, cols);
     out[r] = max + Math.log(s) - x[o + labels[r]];
   }
 }

@@ -1,4 +1,10 @@
-import type { Backend, BackendCapabilities, KernelName, Storage } from "../backend.ts";
+import {
+  ALL_KERNELS,
+  type Backend,
+  type BackendCapabilities,
+  type KernelName,
+  type Storage,
+} from "../backend.ts";
 import { allocArray, type DType, type TypedArray } from "../../tensor/dtype.ts";
 import { arr, JsStorage } from "./js_storage.ts";
 import { binaryLoop, unaryLoop } from "./elementwise.ts";
@@ -7,24 +13,7 @@ import { crossEntropyLoop, reduceLoop, softmaxLoop } from "./reduce.ts";
 import { gatherLoop, permuteLoop, scatterAddLoop, sliceGradLoop, sliceLoop } from "./indexing.ts";
 import { adamwLoop, sgdLoop } from "./optim.ts";
 
-const KERNELS: ReadonlySet<KernelName> = new Set<KernelName>([
-  "matmul",
-  "unary",
-  "binary",
-  "scalar",
-  "reduce",
-  "softmax",
-  "cross_entropy",
-  "one_hot",
-  "permute",
-  "slice",
-  "slice_grad",
-  "gather",
-  "scatter_add",
-  "copy",
-  "sgd",
-  "adamw",
-]);
+const KERNELS: ReadonlySet<KernelName> = new Set(ALL_KERNELS);
 
 /**
  * Creates the TypeScript reference backend: plain readable loops over typed arrays,

@@ -1,10 +1,11 @@
-import type {
-  Backend,
-  BackendCapabilities,
-  BinaryKind,
-  KernelName,
-  Storage,
-  UnaryKind,
+import {
+  ALL_KERNELS,
+  type Backend,
+  type BackendCapabilities,
+  type BinaryKind,
+  type KernelName,
+  type Storage,
+  type UnaryKind,
 } from "../backend.ts";
 import type { DType, TypedArray } from "../../tensor/dtype.ts";
 import { type Shape, sizeOf } from "../../tensor/shape.ts";
@@ -80,24 +81,7 @@ export interface WasmBackend extends Backend {
   readonly variant: KernelVariant;
 }
 
-const KERNELS: ReadonlySet<KernelName> = new Set<KernelName>([
-  "matmul",
-  "unary",
-  "binary",
-  "scalar",
-  "reduce",
-  "softmax",
-  "cross_entropy",
-  "one_hot",
-  "permute",
-  "slice",
-  "slice_grad",
-  "gather",
-  "scatter_add",
-  "copy",
-  "sgd",
-  "adamw",
-]);
+const KERNELS: ReadonlySet<KernelName> = new Set(ALL_KERNELS);
 
 /**
  * Creates the WebAssembly SIMD backend: AssemblyScript kernels (packed 4×8 GEMM in the
