@@ -14,7 +14,22 @@ const ROOT = new URL("../", import.meta.url);
 const SRC = new URL("kernels/wasm/", ROOT);
 /** Where the generated module goes. */
 export const GEN_PATH = new URL("src/backends/wasm/_gen/kernels.ts", ROOT);
-const FLAGS = ["-O3", "--runtime", "stub", "--importMemory", "--noAssert", "--enable", "simd"];
+/** Wasm memory limit of the kernels, in 64 KiB pages (shared memory needs a maximum). */
+export const MAX_PAGES = 32768;
+const FLAGS = [
+  "-O3",
+  "--runtime",
+  "stub",
+  "--importMemory",
+  "--sharedMemory",
+  "--maximumMemory",
+  String(MAX_PAGES),
+  "--noAssert",
+  "--enable",
+  "simd",
+  "--enable",
+  "threads",
+];
 
 /** SHA-256 over the kernel sources (sorted by name), the flags and the compiler version. */
 export async function sourceHash(): Promise<string> {
@@ -60,6 +75,9 @@ export function generatedModule(
 
 /** SHA-256 of the kernel sources, build flags and compiler version. */
 export const SOURCE_HASH = "${b.hash}";
+
+/** Maximum size of the shared Wasm memory the kernels import, in 64 KiB pages. */
+export const MAX_PAGES = ${MAX_PAGES};
 
 /** Kernels built with relaxed SIMD (fused multiply-add), base64. */
 export const RELAXED_SIMD_WASM =

@@ -230,6 +230,8 @@ export interface Backend {
   copy(x: Storage, out: Storage): void;
   /** In-place SGD step on `param` (velocity may be null when momentum is 0). */
   sgd(param: Storage, grad: Storage, velocity: Storage | null, p: SgdParams): void;
+  /** Releases threads, devices or other resources the backend holds (optional). */
+  dispose?(): void;
   /** In-place AdamW step on `param` with moment buffers `m`, `v`. */
   adamw(param: Storage, grad: Storage, m: Storage, v: Storage, p: AdamWParams): void;
 }

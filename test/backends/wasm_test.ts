@@ -122,3 +122,40 @@ Deno.test("wasm exactness mode: bit-identical results run to run", () => {
   };
   assert.deepEqual(run(), run());
 });
+
+Deno.test("wasm threads: large GEMMs split across workers give bit-identical results; small ones stay local", async () => {
+  const one = createWasmBackend({ threads: 1 }), two = createWasmBackend({ threads: 2 });
+  try {
+    const run = (be: Backend, m: number, k: number, n: number, tA: boolean, tB: boolean) => {
+      const rng = new Rng(5);
+      const a = tensor(Array.from({ length: m * k }, () => rng.normal()), tA ? [k, m] : [m, k], {
+        backend: be,
+      });
+      const b = tensor(Array.from({ length: k * n }, () => rng.normal()), tB ? [n, k] : [k, n], {
+        backend: be,
+      });
+      return matmul(a, b, { transA: tA, transB: tB }).toArray();
+    };
+    run(two, 64, 300, 128, false, false); // starts the workers
+    const t0 = Date.now();
+    while (two.parallelGemms() === 0 && Date.now() - t0 < 10000) {
+      await new Promise((r) => setTimeout(r, 20));
+      run(two, 64, 300, 128, false, false);
+    }
+    assert.ok(two.parallelGemms() > 0, "workers started and took work");
+    for (const [m, k, n] of [[130, 600, 67], [97, 301, 255], [257, 513, 31]]) {
+      for (const [tA, tB] of [[false, false], [false, true], [true, false]]) {
+        assert.deepEqual(
+          run(two, m, k, n, tA, tB),
+          run(one, m, k, n, tA, tB),
+          `${m}x${k}x${n} ${tA}${tB}`,
+        );
+      }
+    }
+    const before = two.parallelGemms();
+    run(two, 8, 8, 8, false, false);
+    assert.equal(two.parallelGemms(), before, "tiny GEMM not split");
+  } finally {
+    two.dispose();
+  }
+});

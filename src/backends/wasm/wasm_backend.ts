@@ -25,6 +25,11 @@ import {
   type KernelVariant,
   relaxedSimdSupported,
 } from "./loader.ts";
+import { MAX_PAGES } from "./_gen/kernels.ts";
+import { controlInts, type GemmJob, ThreadPool } from "./thread_pool.ts";
+
+/** GEMMs below this many flops stay on the calling thread. */
+const PARALLEL_FLOPS = 1 << 21;
 
 const UNARY_IDS: Record<UnaryKind, number> = {
   neg: 0,
@@ -71,6 +76,12 @@ export interface WasmBackendOptions {
    * @default false
    */
   exact?: boolean;
+  /**
+   * Threads for large GEMMs (the calling thread plus `threads − 1` workers on a shared
+   * memory). Small products stay on the calling thread.
+   * @default navigator.hardwareConcurrency
+   */
+  threads?: number;
 }
 
 /** The Wasm backend: a {@linkcode Backend} plus memory statistics. */
@@ -79,6 +90,10 @@ export interface WasmBackend extends Backend {
   memoryStats(): ArenaStats;
   /** Which kernel build runs. */
   readonly variant: KernelVariant;
+  /** Stops the worker threads now (they restart on the next large GEMM). */
+  dispose(): void;
+  /** GEMMs split across threads so far. */
+  parallelGemms(): number;
 }
 
 const KERNELS: ReadonlySet<KernelName> = new Set(ALL_KERNELS);
@@ -103,9 +118,34 @@ const KERNELS: ReadonlySet<KernelName> = new Set(ALL_KERNELS);
  */
 export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
   const variant: KernelVariant = !opts.exact && relaxedSimdSupported() ? "relaxed-simd" : "simd";
-  const memory = new WebAssembly.Memory({ initial: 256 });
+  const memory = new WebAssembly.Memory({ initial: 256, maximum: MAX_PAGES, shared: true });
   const k: KernelExports = instantiateKernels(variant, memory);
   const arena = new Arena(memory, k.heapBase());
+  const threads = Math.max(1, Math.floor(opts.threads ?? navigator.hardwareConcurrency ?? 1));
+  // Workers start on the first large GEMM and stop after an idle second (a synchronous
+  // training loop never idles), so scripts exit without an explicit dispose().
+  const ctrlPtr = threads > 1 ? arena.alloc(controlInts(threads - 1) * 4) : 0;
+  let pool: ThreadPool | null = null;
+  let parallelGemms = 0;
+  let reaper: ReturnType<typeof setTimeout> | undefined;
+  const stopPool = () => {
+    clearTimeout(reaper);
+    reaper = undefined;
+    pool?.close();
+    pool = null;
+  };
+  const activePool = (): ThreadPool | null => {
+    if (threads === 1) return null;
+    if (!pool) {
+      new Int32Array(memory.buffer, ctrlPtr, controlInts(threads - 1)).fill(0);
+      pool = new ThreadPool(threads - 1, memory, ctrlPtr, variant);
+    }
+    clearTimeout(reaper);
+    const timer = setTimeout(stopPool, 1000);
+    Deno.unrefTimer(timer);
+    reaper = timer;
+    return pool.readyCount() ? pool : null;
+  };
   const owner = {};
   const registry = new FinalizationRegistry<[number, number]>(([ptr, bytes]) =>
     arena.free(ptr, bytes)
@@ -152,7 +192,7 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
     dtypes: ["float32"],
     syncRead: true,
     exact: variant === "simd",
-    threads: 1,
+    threads,
     device: "cpu",
     kernels: KERNELS,
   };
@@ -162,6 +202,8 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
     variant,
     capabilities,
     memoryStats: () => arena.stats(),
+    dispose: stopPool,
+    parallelGemms: () => parallelGemms,
     alloc,
     upload: (data: TypedArray) => {
       const s = alloc("float32", data.length);
@@ -180,24 +222,51 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
     matmul: (a, b, out, p) => {
       const { batch, m, n, k: kk, transA, transB } = p;
       const A = ws(a), B = ws(b), C = ws(out);
-      scratch(k.gemmScratchFloats(m, n, kk) * 4 + 64, (sp) => {
-        const s16 = Math.ceil(sp / 16) * 16;
+      const pool = m >= 8 && 2 * m * n * kk >= PARALLEL_FLOPS ? activePool() : null;
+      const parts = pool ? pool.size + 1 : 1;
+      if (pool) parallelGemms++;
+      const bytes = k.gemmScratchFloats(m, n, kk) * 4 + 64;
+      const spaces = Array.from({ length: parts }, () => arena.alloc(bytes, false));
+      try {
+        const s16 = spaces.map((sp) => Math.ceil(sp / 16) * 16);
+        const step = Math.ceil(m / parts / 4) * 4;
         for (let t = 0; t < batch; t++) {
-          k.f32_gemm(
-            A.ptr + 4 * t * m * kk,
-            B.ptr + 4 * t * kk * n,
-            C.ptr + 4 * t * m * n,
+          const job = (i: number) => ({
+            a: A.ptr + 4 * t * m * kk,
+            b: B.ptr + 4 * t * kk * n,
+            c: C.ptr + 4 * t * m * n,
             m,
             n,
-            kk,
-            transA ? 1 : 0,
-            transB ? 1 : 0,
-            s16,
-            0,
-            m,
-          );
+            k: kk,
+            transA,
+            transB,
+            scratch: s16[i],
+            i0: Math.min(m, i * step),
+            i1: Math.min(m, (i + 1) * step),
+          });
+          const run = (j: GemmJob) =>
+            k.f32_gemm(
+              j.a,
+              j.b,
+              j.c,
+              j.m,
+              j.n,
+              j.k,
+              j.transA ? 1 : 0,
+              j.transB ? 1 : 0,
+              j.scratch,
+              j.i0,
+              j.i1,
+            );
+          if (parts === 1) run(job(0));
+          else {pool!.run(
+              Array.from({ length: parts - 1 }, (_, i) => job(i + 1)),
+              () => run(job(0)),
+            );}
         }
-      });
+      } finally {
+        for (const sp of spaces) arena.free(sp, bytes);
+      }
     },
     unary: (kind, x, out) =>
       k.f32_vunary__wasmsimd(UNARY_IDS[kind], ws(x).ptr, ws(out).ptr, x.size),
