@@ -73,7 +73,10 @@ export type KernelName =
   | "scatter_add"
   | "copy"
   | "sgd"
-  | "adamw";
+  | "adamw"
+  | "conv2d"
+  | "conv2d_grad_input"
+  | "conv2d_grad_weight";
 
 /** Every kernel name, in a fixed order. */
 export const ALL_KERNELS: readonly KernelName[] = [
@@ -93,7 +96,46 @@ export const ALL_KERNELS: readonly KernelName[] = [
   "copy",
   "sgd",
   "adamw",
+  "conv2d",
+  "conv2d_grad_input",
+  "conv2d_grad_weight",
 ];
+
+/**
+ * Geometry of a 2-D convolution over NCHW input `[n, c, h, w]` with weight
+ * `[o, c/groups, kh, kw]` and output `[n, o, oh, ow]` (cross-correlation, zero padding,
+ * dilation 1).
+ */
+export interface Conv2dParams {
+  /** Batch. */
+  n: number;
+  /** Input channels. */
+  c: number;
+  /** Input height. */
+  h: number;
+  /** Input width. */
+  w: number;
+  /** Output channels. */
+  o: number;
+  /** Kernel height. */
+  kh: number;
+  /** Kernel width. */
+  kw: number;
+  /** Output height. */
+  oh: number;
+  /** Output width. */
+  ow: number;
+  /** Vertical stride. */
+  sh: number;
+  /** Horizontal stride. */
+  sw: number;
+  /** Zero padding on top and bottom. */
+  ph: number;
+  /** Zero padding left and right. */
+  pw: number;
+  /** Channel groups (c and o divisible by it; c = o = groups is depthwise). */
+  groups: number;
+}
 
 /** What a backend can do. Ops and tests consult this instead of backend names. */
 export interface BackendCapabilities {
@@ -230,6 +272,12 @@ export interface Backend {
   copy(x: Storage, out: Storage): void;
   /** In-place SGD step on `param` (velocity may be null when momentum is 0). */
   sgd(param: Storage, grad: Storage, velocity: Storage | null, p: SgdParams): void;
+  /** `out = conv2d(x, weight)`, see {@linkcode Conv2dParams}. */
+  conv2d(x: Storage, weight: Storage, out: Storage, p: Conv2dParams): void;
+  /** Gradient of the input: `dx` (shape `[n, c, h, w]`) from `dy` and the weight. */
+  conv2dGradInput(dy: Storage, weight: Storage, dx: Storage, p: Conv2dParams): void;
+  /** Gradient of the weight: `dw` (shape `[o, c/groups, kh, kw]`) from `x` and `dy`. */
+  conv2dGradWeight(x: Storage, dy: Storage, dw: Storage, p: Conv2dParams): void;
   /** Releases threads, devices or other resources the backend holds (optional). */
   dispose?(): void;
   /** In-place AdamW step on `param` with moment buffers `m`, `v`. */

@@ -8,6 +8,7 @@
 import { addOp, divOp, mulOp, scaleOp, subOp, UNARY_OPS } from "./elementwise.ts";
 import { crossEntropyOp, oneHotOp } from "./loss.ts";
 import { matmulOp } from "./matmul.ts";
+import { conv2dGradInputOp, conv2dGradWeightOp, conv2dOp } from "./conv.ts";
 import type { OpDef } from "./op.ts";
 import { broadcastToOp, maxOp, meanOp, sumOp } from "./reduce.ts";
 import {
@@ -46,6 +47,9 @@ const ALL: AnyOp[] = [
   sliceGradOp,
   indexSelectOp,
   indexAddOp,
+  conv2dOp,
+  conv2dGradInputOp,
+  conv2dGradWeightOp,
 ];
 
 /** Every op by name. */

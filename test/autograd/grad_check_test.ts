@@ -11,6 +11,7 @@ import { indexSelect, reshape, slice, transpose } from "../../src/ops/shape_ops.
 import { logSoftmax, softmax } from "../../src/ops/softmax.ts";
 import { crossEntropy } from "../../src/ops/loss.ts";
 import { apply } from "../../src/ops/op.ts";
+import { conv2d } from "../../src/ops/conv.ts";
 import { indexAddOp, sliceGradOp } from "../../src/ops/shape_ops.ts";
 import type { UnaryKind } from "../../src/backends/backend.ts";
 
@@ -40,6 +41,10 @@ const CASES: Record<string, () => [(xs: Tensor[]) => Tensor, Tensor[]]> = {
     [x64([2, 2])],
   ],
   index_select: () => [([a]) => indexSelect(a, 1, [3, 0, 3]), [x64([2, 4, 3])]],
+  conv2d: () => [([x, w]) => conv2d(x, w, { stride: [2, 1], padding: [1, 2], groups: 2 }), [
+    x64([2, 4, 5, 6]),
+    x64([6, 2, 3, 2]),
+  ]],
   index_add: () => [
     ([a]) => apply(indexAddOp, [a], { axis: 0, indices: Int32Array.of(2, 2, 0), shape: [4, 3] }),
     [x64([3, 3])],

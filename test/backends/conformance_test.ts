@@ -18,6 +18,8 @@ import { crossEntropy } from "../../src/ops/loss.ts";
 import { indexSelect, reshape, slice, transpose } from "../../src/ops/shape_ops.ts";
 import { UNARY_KINDS } from "../../src/backends/backend.ts";
 import { SGD } from "../../src/nn/optim/sgd.ts";
+import { conv2d, conv2dGradInputOp, conv2dGradWeightOp } from "../../src/ops/conv.ts";
+import { apply } from "../../src/ops/op.ts";
 import { AdamW } from "../../src/nn/optim/adamw.ts";
 import { Parameter } from "../../src/nn/parameter.ts";
 
@@ -158,6 +160,53 @@ for (const be of BACKENDS) {
         ([a]) => indexSelect(a, 1, [n - 1, 0, Math.floor(n / 2)]),
       );
       agree(`reshape ${n}`, be, [[n, 6]], ([a]) => reshape(a, [3, -1]));
+    }
+  });
+
+  Deno.test(`conformance[${be.name}]: conv2d forward and both gradients (stride, padding, groups, depthwise 7×7, 1×1)`, () => {
+    // [n, c, h, w, o, kh, kw, stride, padding, groups]
+    const cases: number[][] = [
+      [2, 3, 7, 5, 4, 3, 3, 1, 1, 1],
+      [1, 4, 9, 11, 6, 3, 2, 2, 1, 2],
+      [2, 5, 13, 13, 5, 7, 7, 1, 3, 5],
+      [1, 6, 10, 9, 6, 7, 7, 2, 3, 6],
+      [3, 8, 6, 6, 4, 1, 1, 1, 0, 1],
+      [1, 1, 1, 1, 3, 1, 1, 1, 0, 1],
+      [2, 6, 8, 7, 9, 3, 3, 1, 0, 3],
+    ];
+    for (const [n, c, h, w, o, kh, kw, s, p, groups] of cases) {
+      const attrs = { stride: s, padding: p, groups };
+      const name = `conv ${[n, c, h, w, o, kh, kw, s, p, groups]}`;
+      agree(
+        name,
+        be,
+        [[n, c, h, w], [o, c / groups, kh, kw]],
+        ([x, wt]) => conv2d(x, wt, attrs),
+        0,
+        2e-5,
+      );
+      const y = conv2d(
+        rand([n, c, h, w], 1, oracle),
+        rand([o, c / groups, kh, kw], 2, oracle),
+        attrs,
+      );
+      agree(
+        `${name} dx`,
+        be,
+        [y.shape as number[], [o, c / groups, kh, kw]],
+        ([dy, wt]) => apply(conv2dGradInputOp, [dy, wt], { ...attrs, inputShape: [n, c, h, w] }),
+        0,
+        2e-5,
+      );
+      agree(
+        `${name} dw`,
+        be,
+        [[n, c, h, w], y.shape as number[]],
+        ([x, dy]) =>
+          apply(conv2dGradWeightOp, [x, dy], { ...attrs, weightShape: [o, c / groups, kh, kw] }),
+        0,
+        2e-5,
+      );
     }
   });
 

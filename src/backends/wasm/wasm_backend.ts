@@ -3,6 +3,7 @@ import {
   type Backend,
   type BackendCapabilities,
   type BinaryKind,
+  type Conv2dParams,
   type KernelName,
   type Storage,
   type UnaryKind,
@@ -18,6 +19,7 @@ import {
   sliceGradLoop,
   sliceLoop,
 } from "../js/indexing.ts";
+import { conv2dGradInputLoop, conv2dGradWeightLoop } from "../js/conv.ts";
 import { Arena, type ArenaStats } from "./arena.ts";
 import {
   instantiateKernels,
@@ -182,6 +184,82 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
       arena.free(ptr, bytes);
     }
   };
+  /** `C = op(A)·op(B)` on arena pointers, split across threads when large. */
+  const gemm = (
+    a: number,
+    b: number,
+    c: number,
+    m: number,
+    n: number,
+    kk: number,
+    transA: boolean,
+    transB: boolean,
+  ) => {
+    const pool = m >= 8 && 2 * m * n * kk >= PARALLEL_FLOPS ? activePool() : null;
+    const parts = pool ? pool.size + 1 : 1;
+    if (pool) parallelGemms++;
+    const bytes = k.gemmScratchFloats(m, n, kk) * 4 + 64;
+    const spaces = Array.from({ length: parts }, () => arena.alloc(bytes, false));
+    try {
+      const step = Math.ceil(m / parts / 4) * 4;
+      const job = (i: number): GemmJob => ({
+        a,
+        b,
+        c,
+        m,
+        n,
+        k: kk,
+        transA,
+        transB,
+        scratch: Math.ceil(spaces[i] / 16) * 16,
+        i0: Math.min(m, i * step),
+        i1: Math.min(m, (i + 1) * step),
+      });
+      const run = (j: GemmJob) =>
+        k.f32_gemm(
+          j.a,
+          j.b,
+          j.c,
+          j.m,
+          j.n,
+          j.k,
+          j.transA ? 1 : 0,
+          j.transB ? 1 : 0,
+          j.scratch,
+          j.i0,
+          j.i1,
+        );
+      if (parts === 1) run(job(0));
+      else pool!.run(Array.from({ length: parts - 1 }, (_, i) => job(i + 1)), () => run(job(0)));
+    } finally {
+      for (const sp of spaces) arena.free(sp, bytes);
+    }
+  };
+  /** A 1×1, stride-1, unpadded convolution reads its input as the im2col matrix. */
+  const direct = (p: Conv2dParams) =>
+    p.kh === 1 && p.kw === 1 && p.sh === 1 && p.sw === 1 && p.ph === 0 && p.pw === 0;
+  const im2col = (x: number, col: number, cn: number, p: Conv2dParams) =>
+    k.f32_im2col(x, col, cn, p.h, p.w, p.kh, p.kw, p.oh, p.ow, p.sh, p.sw, p.ph, p.pw);
+  /** Calls `fn` per image and group with a column buffer of `cg·kh·kw × oh·ow` floats. */
+  const convGroups = (
+    p: Conv2dParams,
+    fn: (
+      b: number,
+      g: number,
+      cg: number,
+      og: number,
+      kk: number,
+      ohw: number,
+      col: number,
+    ) => void,
+  ) => {
+    const cg = p.c / p.groups, og = p.o / p.groups, kk = cg * p.kh * p.kw, ohw = p.oh * p.ow;
+    scratch(direct(p) ? 64 : kk * ohw * 4, (col) => {
+      for (let b = 0; b < p.n; b++) {
+        for (let g = 0; g < p.groups; g++) fn(b, g, cg, og, kk, ohw, col);
+      }
+    });
+  };
   const withInts = <T>(ints: Int32Array, fn: (ptr: number) => T): T =>
     scratch(ints.length * 4, (ptr) => {
       new Int32Array(memory.buffer, ptr, ints.length).set(ints);
@@ -222,51 +300,102 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
     matmul: (a, b, out, p) => {
       const { batch, m, n, k: kk, transA, transB } = p;
       const A = ws(a), B = ws(b), C = ws(out);
-      const pool = m >= 8 && 2 * m * n * kk >= PARALLEL_FLOPS ? activePool() : null;
-      const parts = pool ? pool.size + 1 : 1;
-      if (pool) parallelGemms++;
-      const bytes = k.gemmScratchFloats(m, n, kk) * 4 + 64;
-      const spaces = Array.from({ length: parts }, () => arena.alloc(bytes, false));
-      try {
-        const s16 = spaces.map((sp) => Math.ceil(sp / 16) * 16);
-        const step = Math.ceil(m / parts / 4) * 4;
-        for (let t = 0; t < batch; t++) {
-          const job = (i: number) => ({
-            a: A.ptr + 4 * t * m * kk,
-            b: B.ptr + 4 * t * kk * n,
-            c: C.ptr + 4 * t * m * n,
-            m,
-            n,
-            k: kk,
-            transA,
-            transB,
-            scratch: s16[i],
-            i0: Math.min(m, i * step),
-            i1: Math.min(m, (i + 1) * step),
-          });
-          const run = (j: GemmJob) =>
-            k.f32_gemm(
-              j.a,
-              j.b,
-              j.c,
-              j.m,
-              j.n,
-              j.k,
-              j.transA ? 1 : 0,
-              j.transB ? 1 : 0,
-              j.scratch,
-              j.i0,
-              j.i1,
-            );
-          if (parts === 1) run(job(0));
-          else {pool!.run(
-              Array.from({ length: parts - 1 }, (_, i) => job(i + 1)),
-              () => run(job(0)),
-            );}
-        }
-      } finally {
-        for (const sp of spaces) arena.free(sp, bytes);
+      for (let t = 0; t < batch; t++) {
+        gemm(
+          A.ptr + 4 * t * m * kk,
+          B.ptr + 4 * t * kk * n,
+          C.ptr + 4 * t * m * n,
+          m,
+          n,
+          kk,
+          transA,
+          transB,
+        );
       }
+    },
+    conv2d: (x, wt, out, p) => {
+      const X = ws(x), W = ws(wt), Y = ws(out);
+      if (p.groups === p.c && p.o === p.c) {
+        const padBytes = ((p.h + 2 * p.ph) * (p.w + 2 * p.pw) + 8) * 4;
+        scratch(
+          padBytes,
+          (pad) =>
+            k.f32_dwconv2d__wasmsimd(
+              X.ptr,
+              W.ptr,
+              Y.ptr,
+              p.n * p.c,
+              p.c,
+              p.h,
+              p.w,
+              p.kh,
+              p.kw,
+              p.oh,
+              p.ow,
+              p.sh,
+              p.sw,
+              p.ph,
+              p.pw,
+              pad,
+            ),
+        );
+        return;
+      }
+      convGroups(p, (b, g, cg, og, kk, ohw, col) => {
+        const xg = X.ptr + 4 * (b * p.c + g * cg) * p.h * p.w;
+        const src = direct(p) ? xg : (im2col(xg, col, cg, p), col);
+        gemm(
+          W.ptr + 4 * g * og * kk,
+          src,
+          Y.ptr + 4 * (b * p.o + g * og) * ohw,
+          og,
+          ohw,
+          kk,
+          false,
+          false,
+        );
+      });
+    },
+    conv2dGradInput: (dy, wt, dx, p) => {
+      if (p.groups === p.c && p.o === p.c) {
+        return conv2dGradInputLoop(view(dy), view(wt), view(dx), p);
+      }
+      const D = ws(dy), W = ws(wt), DX = ws(dx);
+      view(dx).fill(0);
+      convGroups(p, (b, g, cg, og, kk, ohw, col) => {
+        const dxg = DX.ptr + 4 * (b * p.c + g * cg) * p.h * p.w;
+        const target = direct(p) ? dxg : col;
+        gemm(
+          W.ptr + 4 * g * og * kk,
+          D.ptr + 4 * (b * p.o + g * og) * ohw,
+          target,
+          kk,
+          ohw,
+          og,
+          true,
+          false,
+        );
+        if (!direct(p)) {
+          k.f32_col2im(col, dxg, cg, p.h, p.w, p.kh, p.kw, p.oh, p.ow, p.sh, p.sw, p.ph, p.pw);
+        }
+      });
+    },
+    conv2dGradWeight: (x, dy, dw, p) => {
+      if (p.groups === p.c && p.o === p.c) {
+        return conv2dGradWeightLoop(view(x), view(dy), view(dw), p);
+      }
+      const X = ws(x), D = ws(dy), DW = ws(dw);
+      view(dw).fill(0);
+      const og0 = p.o / p.groups, kk0 = (p.c / p.groups) * p.kh * p.kw;
+      scratch(og0 * kk0 * 4, (tmp) => {
+        convGroups(p, (b, g, cg, og, kk, ohw, col) => {
+          const xg = X.ptr + 4 * (b * p.c + g * cg) * p.h * p.w;
+          const src = direct(p) ? xg : (im2col(xg, col, cg, p), col);
+          const dwg = DW.ptr + 4 * g * og * kk;
+          gemm(D.ptr + 4 * (b * p.o + g * og) * ohw, src, tmp, og, kk, ohw, false, true);
+          k.f32_vbinary__wasmsimd(0, dwg, tmp, dwg, og * kk, og * kk, 0);
+        });
+      });
     },
     unary: (kind, x, out) =>
       k.f32_vunary__wasmsimd(UNARY_IDS[kind], ws(x).ptr, ws(out).ptr, x.size),

@@ -1,0 +1,101 @@
+// Convolution helpers: im2col / col2im for one image and a range of channels (the GEMM
+// does the arithmetic), and a direct depthwise kernel with 4 output columns per SIMD step.
+
+// @ts-ignore: decorator
+@inline function madd(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
+  return f32x4.add(f32x4.mul(a, b), c);
+}
+
+// col[(ci*kh + i)*kw + j, y*ow + x] = x[ci, y*sh - ph + i, x*sw - pw + j] (0 outside) for
+// channels [0, cn) of the image at `x` (channel stride h*w).
+export function f32_im2col(x: usize, col: usize, cn: i32, h: i32, w: i32, kh: i32, kw: i32, oh: i32, ow: i32, sh: i32, sw: i32, ph: i32, pw: i32): void {
+  const ohw = oh * ow;
+  for (let ci = 0; ci < cn; ci++) {
+    const plane = x + (<usize>(ci * h * w) << 2);
+    for (let i = 0; i < kh; i++) {
+      for (let j = 0; j < kw; j++) {
+        const row = col + (<usize>(((ci * kh + i) * kw + j) * ohw) << 2);
+        for (let y = 0; y < oh; y++) {
+          const iy = y * sh - ph + i;
+          const dst = row + (<usize>(y * ow) << 2);
+          if (iy < 0 || iy >= h) {
+            memory.fill(dst, 0, <usize>ow << 2);
+            continue;
+          }
+          const src = plane + (<usize>(iy * w) << 2);
+          for (let x0 = 0; x0 < ow; x0++) {
+            const ix = x0 * sw - pw + j;
+            store<f32>(dst + (<usize>x0 << 2), ix >= 0 && ix < w ? load<f32>(src + (<usize>ix << 2)) : 0);
+          }
+        }
+      }
+    }
+  }
+}
+
+// The adjoint: dx[ci, iy, ix] += col[...] for every tap inside the image.
+export function f32_col2im(col: usize, dx: usize, cn: i32, h: i32, w: i32, kh: i32, kw: i32, oh: i32, ow: i32, sh: i32, sw: i32, ph: i32, pw: i32): void {
+  const ohw = oh * ow;
+  for (let ci = 0; ci < cn; ci++) {
+    const plane = dx + (<usize>(ci * h * w) << 2);
+    for (let i = 0; i < kh; i++) {
+      for (let j = 0; j < kw; j++) {
+        const row = col + (<usize>(((ci * kh + i) * kw + j) * ohw) << 2);
+        for (let y = 0; y < oh; y++) {
+          const iy = y * sh - ph + i;
+          if (iy < 0 || iy >= h) continue;
+          const src = row + (<usize>(y * ow) << 2);
+          const dst = plane + (<usize>(iy * w) << 2);
+          for (let x0 = 0; x0 < ow; x0++) {
+            const ix = x0 * sw - pw + j;
+            if (ix < 0 || ix >= w) continue;
+            const p = dst + (<usize>ix << 2);
+            store<f32>(p, load<f32>(p) + load<f32>(src + (<usize>x0 << 2)));
+          }
+        }
+      }
+    }
+  }
+}
+
+// Depthwise convolution of `planes` channel planes (multiplier 1): out[p] = x[p] ⋆ wt[p % c].
+// `pad` is scratch for one zero-padded plane ((h+2ph) x (w+2pw) + 8 floats).
+export function f32_dwconv2d__wasmsimd(x: usize, wt: usize, out: usize, planes: i32, c: i32, h: i32, w: i32, kh: i32, kw: i32, oh: i32, ow: i32, sh: i32, sw: i32, ph: i32, pw: i32, pad: usize): void {
+  const PH = h + 2 * ph, PWd = w + 2 * pw;
+  memory.fill(pad, 0, <usize>(PH * PWd + 8) << 2);
+  for (let p = 0; p < planes; p++) {
+    const src = x + (<usize>(p * h * w) << 2);
+    for (let y = 0; y < h; y++) {
+      memory.copy(pad + (<usize>((y + ph) * PWd + pw) << 2), src + (<usize>(y * w) << 2), <usize>w << 2);
+    }
+    const k = wt + (<usize>((p % c) * kh * kw) << 2);
+    const dst = out + (<usize>(p * oh * ow) << 2);
+    for (let y = 0; y < oh; y++) {
+      const orow = dst + (<usize>(y * ow) << 2);
+      let x0 = 0;
+      if (sw == 1) {
+        for (; x0 + 4 <= ow; x0 += 4) {
+          let acc = f32x4.splat(0);
+          for (let i = 0; i < kh; i++) {
+            const prow = pad + (<usize>((y * sh + i) * PWd + x0) << 2);
+            const krow = k + (<usize>(i * kw) << 2);
+            for (let j = 0; j < kw; j++) {
+              acc = madd(v128.load(prow + (<usize>j << 2)), v128.load32_splat(krow + (<usize>j << 2)), acc);
+            }
+          }
+          v128.store(orow + (<usize>x0 << 2), acc);
+        }
+      }
+      for (; x0 < ow; x0++) {
+        let s: f32 = 0;
+        for (let i = 0; i < kh; i++) {
+          const prow = pad + (<usize>((y * sh + i) * PWd + x0 * sw) << 2);
+          const krow = k + (<usize>(i * kw) << 2);
+          for (let j = 0; j < kw; j++) s += load<f32>(prow + (<usize>j << 2)) * load<f32>(krow + (<usize>j << 2));
+        }
+        store<f32>(orow + (<usize>x0 << 2), s);
+      }
+    }
+  }
+}
