@@ -31,6 +31,7 @@ export type {
   Backend,
   BackendCapabilities,
   BinaryKind,
+  Conv2dParams,
   KernelName,
   MatmulParams,
   ReduceKind,
@@ -207,3 +208,11 @@ export {
   loadCheckpoint,
   saveCheckpoint,
 } from "./src/cycle/checkpoint.ts";
+export {
+  conv2d,
+  type Conv2dAttrs,
+  conv2dGradInputOp,
+  conv2dGradWeightOp,
+  conv2dOp,
+  conv2dParams,
+} from "./src/ops/conv.ts";

@@ -22,6 +22,7 @@ import { nextBudget, pruneToBudget, pruneWeakestUnits } from "../prune/prune.ts"
 import { structureRegularizer } from "../prune/regularizers.ts";
 import { release } from "../release/release.ts";
 import type { Tensor } from "../tensor/tensor.ts";
+import { tidy } from "../tensor/scope.ts";
 import { loadCheckpoint, saveCheckpoint } from "./checkpoint.ts";
 import type { CycleEvent } from "./events.ts";
 import { type CycleOptions, resolveCycleOptions } from "./options.ts";
@@ -94,13 +95,15 @@ export function trainPhase(m: GraphModule, train: Dataset, p: TrainPhase): void 
     regularizer: p.regularizer,
     progress: p.progress,
   });
+  optimizer.dispose();
 }
 
 /** Max of METHOD.md's contract measure over a dataset, in batches. */
 export function verifyOn(masked: GraphModule, minimized: GraphModule, data: Dataset): number {
   let worst = 0;
   for (const b of batches(data, { batchSize: 2000, backend: masked.parameters()[0].backend })) {
-    const r = verify(masked, minimized, b.x);
+    const r = tidy(() => verify(masked, minimized, b.x));
+    b.x.dispose();
     worst = Number.isNaN(r.maxRel) ? NaN : Math.max(worst, r.maxRel);
   }
   return worst;
@@ -171,6 +174,7 @@ export async function squeezeRelease(
     ? await loadCheckpoint(settings.checkpointDir, model.parameters()[0]?.backend)
     : null;
   if (saved) {
+    current.dispose();
     current = saved.next;
     best = saved.best;
     rows = saved.state.rows;
@@ -235,15 +239,19 @@ export async function squeezeRelease(
     const after = widthsOf(min);
     const unitsRemoved = before.slice(0, -1).reduce((s, w, i) => s + w - after[i], 0);
     const r = row(t, min, { unitsRemoved, maxRelDiff, nonzeros: kept }, state.original, t0);
+    cand.dispose();
     const drop = 100 * (state.denseVal - r.valAccuracy);
     if (drop > o.accuracyBudget) {
+      min.dispose();
       emit({ type: "cycle", row: r, accepted: false });
       stopReason = `cycle ${t} broke the accuracy budget (validation −${
         drop.toFixed(2)
       } pp > ${o.accuracyBudget} pp)`;
       break;
     }
+    const previousBest = best;
     best = min.clone();
+    previousBest.dispose();
     state.nonzeros = kept;
     if (unitsRemoved > 0) {
       state.removedAny = true;
@@ -256,17 +264,23 @@ export async function squeezeRelease(
         batches(data.validation, { batchSize: 512, backend: min.parameters()[0].backend }).next()
           .value!.x;
       const rel = o.alpha > 0
-        ? release(min, {
-          alpha: o.alpha,
-          seed: o.seed + t,
-          calibration,
-          maxChange: o.releaseMaxChange,
-        })
+        ? tidy(() =>
+          release(min, {
+            alpha: o.alpha,
+            seed: o.seed + t,
+            calibration,
+            maxChange: o.releaseMaxChange,
+          })
+        )
         : null;
+      calibration.dispose();
       r.releaseChange = rel ? rel.change : NaN;
       emit({ type: "phase", cycle: t, phase: "train", detail: `${o.trainEpochs} epochs` });
       train(min, o.trainEpochs, o.lr, true, o.seed + 1000 * t + 1);
+      current.dispose();
       current = min;
+    } else {
+      min.dispose();
     }
     r.seconds = (performance.now() - t0) / 1000;
     rows.push(r);
@@ -294,6 +308,7 @@ export async function squeezeRelease(
       break;
     }
   }
+  current.dispose();
   emit({ type: "stop", cycle: rows.at(-1)!.cycle, reason: stopReason });
   return { best, rows, stopReason };
 }

@@ -45,6 +45,14 @@ export class GraphModule extends Module {
     return [...this.#params];
   }
 
+  /** Frees the parameters and masks now (backends whose memory the GC cannot see). */
+  dispose(): void {
+    for (const p of this.#params.values()) {
+      p.mask?.dispose();
+      p.dispose();
+    }
+  }
+
   /** A deep copy: same graph, copied parameters and masks. */
   clone(): GraphModule {
     const params = new Map<string, Parameter>();

@@ -1,5 +1,5 @@
 import type { Backend } from "../backends/backend.ts";
-import { tensor } from "../tensor/create.ts";
+import { referenceBackend, tensor } from "../tensor/create.ts";
 import { GraphModule } from "../graph/graph_module.ts";
 import type { Graph } from "../graph/ir.ts";
 import { validateGraph } from "../graph/validate.ts";
@@ -86,11 +86,11 @@ export function decodeModel(bytes: Uint8Array, file: string, backend?: Backend):
         `${file}: tensor "${name}".shape: [${t.shape}] but the graph says [${shape}]`,
       );
     }
-    const p = Parameter.from(
-      tensor(t.data, t.shape, {
-        backend,
-        dtype: t.data instanceof Float64Array ? "float64" : "float32",
-      }),
+    const p = Parameter.of(
+      t.data,
+      t.shape,
+      backend ?? referenceBackend(),
+      t.data instanceof Float64Array ? "float64" : "float32",
     );
     const m = tensors.get(MASK_PREFIX + name);
     if (m) p.mask = tensor(m.data, m.shape, { backend });

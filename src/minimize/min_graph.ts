@@ -1,5 +1,4 @@
 import type { TypedArray } from "../tensor/dtype.ts";
-import { tensor } from "../tensor/create.ts";
 import type { Backend } from "../backends/backend.ts";
 import { GraphModule } from "../graph/graph_module.ts";
 import type { Graph, GraphNode, SymShape } from "../graph/ir.ts";
@@ -133,7 +132,7 @@ export class MinGraph {
     for (const [name, p] of this.params) {
       if (!(name in this.graph.params)) continue;
       const dtype = p.data instanceof Float64Array ? "float64" : "float32";
-      params.set(name, Parameter.from(tensor(p.data, p.shape, { backend: this.backend, dtype })));
+      params.set(name, Parameter.of(p.data, p.shape, this.backend, dtype));
     }
     return new GraphModule(structuredClone(this.graph), params);
   }

@@ -1,4 +1,4 @@
-import { type CreateOptions, tensor } from "../tensor/create.ts";
+import { type CreateOptions, referenceBackend } from "../tensor/create.ts";
 import { Rng } from "../tensor/random.ts";
 import type { Tensor } from "../tensor/tensor.ts";
 import type { GraphBuilder } from "../graph/builder.ts";
@@ -47,10 +47,11 @@ export class Linear extends Module {
     }
     const rng = opts.rng ?? new Rng(0);
     const w = initWeights([outFeatures, inFeatures], opts.init ?? "kaiming_normal", rng);
-    this.weight = Parameter.from(tensor(w, [outFeatures, inFeatures], { backend: opts.backend }));
-    this.bias = opts.bias === false ? null : Parameter.from(
-      tensor(new Float32Array(outFeatures), [outFeatures], { backend: opts.backend }),
-    );
+    const backend = opts.backend ?? referenceBackend();
+    this.weight = Parameter.of(w, [outFeatures, inFeatures], backend);
+    this.bias = opts.bias === false
+      ? null
+      : Parameter.of(new Float32Array(outFeatures), [outFeatures], backend);
   }
 
   /** `weight` and, if present, `bias`. */

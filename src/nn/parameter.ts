@@ -1,6 +1,7 @@
 import type { Backend, Storage } from "../backends/backend.ts";
 import { formatShape, sameShape, type Shape } from "../tensor/shape.ts";
 import { Tensor } from "../tensor/tensor.ts";
+import { allocArray, type DType } from "../tensor/dtype.ts";
 import { untrackTensor } from "../tensor/scope.ts";
 
 /**
@@ -27,7 +28,21 @@ export class Parameter extends Tensor {
 
   /** A parameter holding a copy of `t`'s elements. */
   static from(t: Tensor): Parameter {
-    return new Parameter(t.shape, t.clone().storage, t.backend);
+    const s = t.backend.alloc(t.dtype, t.size);
+    t.backend.copy(t.storage, s);
+    return new Parameter(t.shape, s, t.backend);
+  }
+
+  /** A parameter holding `values` (no intermediate tensor). */
+  static of(
+    values: ArrayLike<number>,
+    shape: Shape,
+    backend: Backend,
+    dtype: DType = "float32",
+  ): Parameter {
+    const data = allocArray(dtype, values.length);
+    data.set(values);
+    return new Parameter(shape, backend.upload(data), backend);
   }
 
   /** The pruning mask, or null when every entry is trainable. */

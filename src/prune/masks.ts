@@ -13,7 +13,10 @@ export function ensureMasks(model: GraphModule): void {
 
 /** Removes every mask (masked entries stay zero until trained or released). */
 export function clearMasks(model: GraphModule): void {
-  for (const p of model.parameters()) p.mask = null;
+  for (const p of model.parameters()) {
+    p.mask?.dispose();
+    p.mask = null;
+  }
 }
 
 /**
@@ -51,6 +54,8 @@ export function maskWhere(model: GraphModule, layer: number, zero: (i: number) =
       changed++;
     }
   }
+  const old = l.weight.mask;
   l.weight.mask = tensor(m, l.weight.shape, { backend: l.weight.backend, dtype: l.weight.dtype });
+  old?.dispose();
   return changed;
 }

@@ -159,3 +159,53 @@ Deno.test("wasm threads: large GEMMs split across workers give bit-identical res
     two.dispose();
   }
 });
+
+Deno.test("wasm arena: before growing the memory, freed blocks of other sizes are split and reused", () => {
+  const be = createWasmBackend({ threads: 1 });
+  const s0 = be.memoryStats();
+  const floats = Math.floor((s0.memoryBytes - s0.reserved) / 4) - 64;
+  const big = tensor(new Float32Array(floats), [floats], { backend: be });
+  const full = be.memoryStats();
+  big.dispose();
+  const quarter = Math.floor(floats / 4) - 64;
+  const parts = Array.from(
+    { length: 4 },
+    () => tensor(new Float32Array(quarter), [quarter], { backend: be }),
+  );
+  const after = be.memoryStats();
+  assert.equal(after.memoryBytes, full.memoryBytes, "no growth: the freed block was split");
+  assert.equal(after.reserved, full.reserved);
+  for (const p of parts) p.dispose();
+});
+
+Deno.test("squeeze-release on wasm frees every tensor it creates (only the returned model stays)", async () => {
+  const { squeezeRelease } = await import("../../src/cycle/cycle.ts");
+  const { fromGraph, toGraph } = await import("../../src/graph/convert.ts");
+  const be = createWasmBackend({ threads: 1 });
+  const rng = new Rng(2);
+  const ds = (n: number): Dataset => ({
+    name: "t",
+    sampleShape: [12],
+    inputs: Float32Array.from({ length: n * 12 }, () => rng.normal()),
+    labels: Int32Array.from({ length: n }, () => rng.int(3)),
+    classes: 3,
+  });
+  const data = { train: ds(300), validation: ds(100), test: ds(100) };
+  const start = be.memoryStats();
+  const { graph, params } = toGraph(mlp([12, 16, 3], { seed: 1, backend: be }), [12], "m");
+  const model = fromGraph(graph, params);
+  const r = await squeezeRelease(model, data, {
+    denseEpochs: 1,
+    fineTuneEpochs: 1,
+    trainEpochs: 1,
+    maxCycles: 3,
+    accuracyBudget: 100,
+    batchSize: 50,
+  });
+  assert.ok(r.rows.length > 1);
+  r.best.dispose();
+  model.dispose();
+  const end = be.memoryStats();
+  assert.equal(end.liveBlocks, start.liveBlocks, "live blocks back to the start");
+  assert.equal(end.inUse, start.inUse);
+});

@@ -47,6 +47,11 @@ export class Arena {
   alloc(bytes: number, zero = true): number {
     const size = Arena.blockSize(bytes);
     let ptr = this.#free.get(size)?.pop();
+    // Split a larger free block only instead of growing the memory: steady training reuses
+    // exact sizes, while shrinking models (the cycle) reuse the blocks of earlier sizes.
+    if (ptr === undefined && this.#top + size > this.#memory.buffer.byteLength) {
+      ptr = this.#splitLarger(size);
+    }
     if (ptr === undefined) {
       ptr = this.#top;
       const need = ptr + size - this.#memory.buffer.byteLength;
@@ -65,6 +70,19 @@ export class Arena {
     this.#inUse += size;
     this.#live++;
     this.#peak = Math.max(this.#peak, this.#inUse);
+    return ptr;
+  }
+
+  /** Takes the smallest free block larger than `size`, returning its tail to the free lists. */
+  #splitLarger(size: number): number | undefined {
+    let best = Infinity;
+    for (const [s, list] of this.#free) if (s > size && s < best && list.length) best = s;
+    if (best === Infinity) return undefined;
+    const ptr = this.#free.get(best)!.pop()!;
+    const rest = best - size;
+    let list = this.#free.get(rest);
+    if (!list) this.#free.set(rest, list = []);
+    list.push(ptr + size);
     return ptr;
   }
 

@@ -46,6 +46,11 @@ export class AdamW extends Optimizer {
     }
   }
 
+  /** Moment buffers per parameter. */
+  protected stateBuffers(): Iterable<[Parameter, Storage[]]> {
+    return this.#state.entries();
+  }
+
   /** One AdamW update of `p`. */
   protected update(p: Parameter, g: Storage): void {
     let s = this.#state.get(p);

@@ -43,6 +43,14 @@ export abstract class Optimizer {
     }
   }
 
+  /** Frees the optimizer's state buffers (moments, velocities); it must not step afterwards. */
+  dispose(): void {
+    for (const [p, storages] of this.stateBuffers()) for (const s of storages) p.backend.free(s);
+  }
+
+  /** The state buffers per parameter (for `dispose`). */
+  protected abstract stateBuffers(): Iterable<[Parameter, Storage[]]>;
+
   /** Clears gradients without updating. */
   zeroGrad(): void {
     for (const p of this.params) p.grad = null;

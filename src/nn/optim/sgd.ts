@@ -42,6 +42,11 @@ export class SGD extends Optimizer {
     }
   }
 
+  /** Velocity buffers per parameter. */
+  protected stateBuffers(): Iterable<[Parameter, Storage[]]> {
+    return [...this.#velocity].map(([p, v]) => [p, [v]] as [Parameter, Storage[]]);
+  }
+
   /** One SGD update of `p`. */
   protected update(p: Parameter, g: Storage): void {
     let v: Storage | null = null;
