@@ -60,10 +60,10 @@ export function f32_col2im(col: usize, dx: usize, cn: i32, h: i32, w: i32, kh: i
 }
 
 // Depthwise convolution of `planes` channel planes (multiplier 1): out[p] = x[p] ⋆ wt[p % c].
-// `pad` is scratch for one zero-padded plane ((h+2ph) x (w+2pw) + 8 floats).
+// `pad` is scratch for one zero-padded plane ((h+2ph) x (w+2pw) + 16 floats).
 export function f32_dwconv2d__wasmsimd(x: usize, wt: usize, out: usize, planes: i32, c: i32, h: i32, w: i32, kh: i32, kw: i32, oh: i32, ow: i32, sh: i32, sw: i32, ph: i32, pw: i32, pad: usize): void {
   const PH = h + 2 * ph, PWd = w + 2 * pw;
-  memory.fill(pad, 0, <usize>(PH * PWd + 8) << 2);
+  memory.fill(pad, 0, <usize>(PH * PWd + 16) << 2);
   for (let p = 0; p < planes; p++) {
     const src = x + (<usize>(p * h * w) << 2);
     for (let y = 0; y < h; y++) {
@@ -75,6 +75,27 @@ export function f32_dwconv2d__wasmsimd(x: usize, wt: usize, out: usize, planes: 
       const orow = dst + (<usize>(y * ow) << 2);
       let x0 = 0;
       if (sw == 1) {
+        // 16 outputs per step: one weight splat feeds four accumulators.
+        for (; x0 + 16 <= ow; x0 += 16) {
+          let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
+          for (let i = 0; i < kh; i++) {
+            const prow = pad + (<usize>((y * sh + i) * PWd + x0) << 2);
+            const krow = k + (<usize>(i * kw) << 2);
+            for (let j = 0; j < kw; j++) {
+              const wv = v128.load32_splat(krow + (<usize>j << 2));
+              const q = prow + (<usize>j << 2);
+              a0 = madd(v128.load(q), wv, a0);
+              a1 = madd(v128.load(q, 16), wv, a1);
+              a2 = madd(v128.load(q, 32), wv, a2);
+              a3 = madd(v128.load(q, 48), wv, a3);
+            }
+          }
+          const o = orow + (<usize>x0 << 2);
+          v128.store(o, a0);
+          v128.store(o, a1, 16);
+          v128.store(o, a2, 32);
+          v128.store(o, a3, 48);
+        }
         for (; x0 + 4 <= ow; x0 += 4) {
           let acc = f32x4.splat(0);
           for (let i = 0; i < kh; i++) {

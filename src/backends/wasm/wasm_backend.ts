@@ -316,7 +316,7 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
     conv2d: (x, wt, out, p) => {
       const X = ws(x), W = ws(wt), Y = ws(out);
       if (p.groups === p.c && p.o === p.c) {
-        const padBytes = ((p.h + 2 * p.ph) * (p.w + 2 * p.pw) + 8) * 4;
+        const padBytes = ((p.h + 2 * p.ph) * (p.w + 2 * p.pw) + 16) * 4;
         scratch(
           padBytes,
           (pad) =>
