@@ -120,3 +120,35 @@ export function f32_dwconv2d__wasmsimd(x: usize, wt: usize, out: usize, planes: 
     }
   }
 }
+
+// Weight gradient of a depthwise convolution, stride 1: dw[c, i, j] += Σ_{y,x} dy[p, y, x] ·
+// xpad[p, y + i, x + j] over planes p (channel p % c). `pad` as in f32_dwconv2d__wasmsimd.
+export function f32_dwconv2d_grad_weight__wasmsimd(x: usize, dy: usize, dw: usize, planes: i32, c: i32, h: i32, w: i32, kh: i32, kw: i32, oh: i32, ow: i32, ph: i32, pw: i32, pad: usize): void {
+  const PH = h + 2 * ph, PWd = w + 2 * pw;
+  memory.fill(pad, 0, <usize>(PH * PWd + 16) << 2);
+  for (let p = 0; p < planes; p++) {
+    const src = x + (<usize>(p * h * w) << 2);
+    for (let y = 0; y < h; y++) {
+      memory.copy(pad + (<usize>((y + ph) * PWd + pw) << 2), src + (<usize>(y * w) << 2), <usize>w << 2);
+    }
+    const g = dy + (<usize>(p * oh * ow) << 2);
+    const k = dw + (<usize>((p % c) * kh * kw) << 2);
+    for (let i = 0; i < kh; i++) {
+      for (let j = 0; j < kw; j++) {
+        let acc = f32x4.splat(0);
+        let s: f32 = 0;
+        for (let y = 0; y < oh; y++) {
+          const grow = g + (<usize>(y * ow) << 2);
+          const prow = pad + (<usize>((y + i) * PWd + j) << 2);
+          let x0 = 0;
+          for (; x0 + 4 <= ow; x0 += 4) {
+            acc = madd(v128.load(grow + (<usize>x0 << 2)), v128.load(prow + (<usize>x0 << 2)), acc);
+          }
+          for (; x0 < ow; x0++) s += load<f32>(grow + (<usize>x0 << 2)) * load<f32>(prow + (<usize>x0 << 2));
+        }
+        const q = k + (<usize>(i * kw + j) << 2);
+        store<f32>(q, load<f32>(q) + s + f32x4.extract_lane(acc, 0) + f32x4.extract_lane(acc, 1) + f32x4.extract_lane(acc, 2) + f32x4.extract_lane(acc, 3));
+      }
+    }
+  }
+}

@@ -7,4 +7,4 @@ export { f32_adamw, f32_sgd } from "./optim";
 export function heapBase(): usize {
   return __heap_base;
 }
-export { f32_col2im, f32_dwconv2d__wasmsimd, f32_im2col } from "./conv";
+export { f32_col2im, f32_dwconv2d__wasmsimd, f32_dwconv2d_grad_weight__wasmsimd, f32_im2col } from "./conv";

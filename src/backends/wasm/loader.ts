@@ -65,6 +65,22 @@ export interface KernelExports {
     pw: number,
     pad: number,
   ): void;
+  f32_dwconv2d_grad_weight__wasmsimd(
+    x: number,
+    dy: number,
+    dw: number,
+    planes: number,
+    c: number,
+    h: number,
+    w: number,
+    kh: number,
+    kw: number,
+    oh: number,
+    ow: number,
+    ph: number,
+    pw: number,
+    pad: number,
+  ): void;
   f32_vbinary__wasmsimd(
     op: number,
     a: number,

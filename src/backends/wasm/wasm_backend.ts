@@ -358,7 +358,44 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
     },
     conv2dGradInput: (dy, wt, dx, p) => {
       if (p.groups === p.c && p.o === p.c) {
-        return conv2dGradInputLoop(view(dy), view(wt), view(dx), p);
+        if (p.sh !== 1 || p.sw !== 1 || p.kh - 1 - p.ph < 0 || p.kw - 1 - p.pw < 0) {
+          return conv2dGradInputLoop(view(dy), view(wt), view(dx), p);
+        }
+        // Stride 1: dx = dy ⋆ rot180(w) with padding k − 1 − p, a depthwise convolution.
+        const kk = p.kh * p.kw;
+        const rot = view(wt).slice();
+        const src = view(wt);
+        for (let c = 0; c < p.c; c++) {
+          for (let t = 0; t < kk; t++) rot[c * kk + t] = src[c * kk + kk - 1 - t];
+        }
+        const qh = p.kh - 1 - p.ph, qw = p.kw - 1 - p.pw;
+        const padBytes = ((p.oh + 2 * qh) * (p.ow + 2 * qw) + 16) * 4;
+        scratch(rot.length * 4, (rp) => {
+          new Float32Array(memory.buffer, rp, rot.length).set(rot);
+          scratch(
+            padBytes,
+            (pad) =>
+              k.f32_dwconv2d__wasmsimd(
+                ws(dy).ptr,
+                rp,
+                ws(dx).ptr,
+                p.n * p.c,
+                p.c,
+                p.oh,
+                p.ow,
+                p.kh,
+                p.kw,
+                p.h,
+                p.w,
+                1,
+                1,
+                qh,
+                qw,
+                pad,
+              ),
+          );
+        });
+        return;
       }
       const D = ws(dy), W = ws(wt), DX = ws(dx);
       view(dx).fill(0);
