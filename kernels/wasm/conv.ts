@@ -1,6 +1,8 @@
 // Convolution helpers: im2col / col2im for one image and a range of channels (the GEMM
 // does the arithmetic), and a direct depthwise kernel with 4 output columns per SIMD step.
 
+import { packedIndex } from "./gemm";
+
 // @ts-ignore: decorator
 @inline function madd(a: v128, b: v128, c: v128): v128 {
   if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
@@ -148,6 +150,30 @@ export function f32_dwconv2d_grad_weight__wasmsimd(x: usize, dy: usize, dw: usiz
         }
         const q = k + (<usize>(i * kw + j) << 2);
         store<f32>(q, load<f32>(q) + s + f32x4.extract_lane(acc, 0) + f32x4.extract_lane(acc, 1) + f32x4.extract_lane(acc, 2) + f32x4.extract_lane(acc, 3));
+      }
+    }
+  }
+}
+
+// im2col written straight into the GEMM's packed-B layout (K = cn*kh*kw rows, N = oh*ow
+// columns), so the GEMM skips its own packing of B.
+export function f32_im2col_packed(x: usize, bp: usize, cn: i32, h: i32, w: i32, kh: i32, kw: i32, oh: i32, ow: i32, sh: i32, sw: i32, ph: i32, pw: i32): void {
+  const K = cn * kh * kw, N = oh * ow;
+  for (let ci = 0; ci < cn; ci++) {
+    const plane = x + (<usize>(ci * h * w) << 2);
+    for (let i = 0; i < kh; i++) {
+      for (let j = 0; j < kw; j++) {
+        const r = (ci * kh + i) * kw + j;
+        for (let y = 0; y < oh; y++) {
+          const iy = y * sh - ph + i;
+          const inside = iy >= 0 && iy < h;
+          const src = plane + (<usize>(iy * w) << 2);
+          for (let x0 = 0; x0 < ow; x0++) {
+            const ix = x0 * sw - pw + j;
+            const v: f32 = inside && ix >= 0 && ix < w ? load<f32>(src + (<usize>ix << 2)) : 0;
+            store<f32>(bp + (<usize>packedIndex(r, y * ow + x0, N, K) << 2), v);
+          }
+        }
       }
     }
   }

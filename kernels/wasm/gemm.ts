@@ -113,10 +113,24 @@ export function gemmScratchFloats(m: i32, n: i32, k: i32): i32 {
   return 32 + ((m + MR - 1) / MR) * MR * kc + ((n + NR - 1) / NR) * NR * kc;
 }
 
+// Floats of B already packed by the caller (see f32_im2col_packed): all k-blocks.
+export function packedBFloats(n: i32, k: i32): i32 {
+  return ((n + NR - 1) / NR) * NR * k;
+}
+
+// Offset (in floats) of element (p, j) of a k x n matrix in the packed-B layout.
+// @ts-ignore: decorator
+@inline export function packedIndex(p: i32, j: i32, n: i32, k: i32): i32 {
+  const p0 = (p / KC) * KC;
+  const kc = min(KC, k - p0);
+  return p0 * (((n + NR - 1) / NR) * NR) + ((j / NR) * kc + (p - p0)) * NR + (j % NR);
+}
+
 // C[m x n] = op(A)·op(B) for rows [i0, i1) of C. scratch: gemmScratchFloats floats.
+// bPacked: `b` is already in the packed-B layout (transB ignored).
 export function f32_gemm(
   a: usize, b: usize, c: usize, m: i32, n: i32, k: i32, transA: bool, transB: bool,
-  scratch: usize, i0: i32, i1: i32,
+  scratch: usize, i0: i32, i1: i32, bPacked: bool,
 ): void {
   if (k == 0) {
     for (let i = i0; i < i1; i++) memory.fill(c + (<usize>(i * n) << 2), 0, <usize>n << 2);
@@ -129,12 +143,13 @@ export function f32_gemm(
   const aOff = transA ? a + (<usize>i0 << 2) : a + (<usize>(i0 * k) << 2);
   for (let p0 = 0; p0 < k; p0 += KC) {
     const kc = min(KC, k - p0);
-    packB(b, bp, n, k, p0, kc, transB);
+    const bpk = bPacked ? b + (<usize>(p0 * (((n + NR - 1) / NR) * NR)) << 2) : bp;
+    if (!bPacked) packB(b, bp, n, k, p0, kc, transB);
     packA(aOff, ap, rows, transA ? m : k, p0, kc, transA);
     const panelsN = (n + NR - 1) / NR;
     const panelsM = (rows + MR - 1) / MR;
     for (let jp = 0; jp < panelsN; jp++) {
-      const bpj = bp + (<usize>(jp * kc * NR) << 2);
+      const bpj = bpk + (<usize>(jp * kc * NR) << 2);
       const cols = min(NR, n - jp * NR);
       for (let ip = 0; ip < panelsM; ip++) {
         const r = min(MR, rows - ip * MR);

@@ -1,5 +1,5 @@
 // Entry point of the squeeze Wasm kernels (AssemblyScript). Built by kernels/build.ts.
-export { f32_gemm, gemmScratchFloats } from "./gemm";
+export { f32_gemm, gemmScratchFloats, packedBFloats } from "./gemm";
 export { f32_vaffine__wasmsimd, f32_vbinary__wasmsimd, f32_vunary__wasmsimd } from "./elementwise";
 export { f32_cross_entropy_rows, f32_reduce_mid, f32_softmax_rows } from "./reduce";
 export { f32_adamw, f32_sgd } from "./optim";
@@ -7,4 +7,10 @@ export { f32_adamw, f32_sgd } from "./optim";
 export function heapBase(): usize {
   return __heap_base;
 }
-export { f32_col2im, f32_dwconv2d__wasmsimd, f32_dwconv2d_grad_weight__wasmsimd, f32_im2col } from "./conv";
+export {
+  f32_col2im,
+  f32_dwconv2d__wasmsimd,
+  f32_dwconv2d_grad_weight__wasmsimd,
+  f32_im2col,
+  f32_im2col_packed,
+} from "./conv";

@@ -175,6 +175,8 @@ for (const be of BACKENDS) {
       [3, 8, 6, 6, 4, 1, 1, 1, 0, 1],
       [1, 1, 1, 1, 3, 1, 1, 1, 0, 1],
       [2, 6, 8, 7, 9, 3, 3, 1, 0, 3],
+      [1, 32, 6, 7, 5, 3, 3, 1, 1, 1],
+      [2, 32, 20, 20, 24, 3, 3, 1, 1, 1],
     ];
     for (const [n, c, h, w, o, kh, kw, s, p, groups] of cases) {
       const attrs = { stride: s, padding: p, groups };

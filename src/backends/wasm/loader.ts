@@ -16,6 +16,23 @@ export interface KernelExports {
     scratch: number,
     i0: number,
     i1: number,
+    bPacked: number,
+  ): void;
+  packedBFloats(n: number, k: number): number;
+  f32_im2col_packed(
+    x: number,
+    bp: number,
+    cn: number,
+    h: number,
+    w: number,
+    kh: number,
+    kw: number,
+    oh: number,
+    ow: number,
+    sh: number,
+    sw: number,
+    ph: number,
+    pw: number,
   ): void;
   f32_im2col(
     x: number,

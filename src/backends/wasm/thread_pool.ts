@@ -28,6 +28,8 @@ export interface GemmJob {
   scratch: number;
   i0: number;
   i1: number;
+  /** B is already in the packed layout. */
+  bPacked: boolean;
 }
 
 /** A pool of `size` workers sharing `memory`. */
@@ -86,6 +88,7 @@ export class ThreadPool {
         j.i0,
         j.i1,
         1,
+        j.bPacked ? 1 : 0,
       ], s);
     });
     for (let i = jobs.length; i < this.#workers.length; i++) {

@@ -33,6 +33,7 @@ self.onmessage = (
         ctrl[s + 8],
         ctrl[s + 9],
         ctrl[s + 10],
+        ctrl[s + 12],
       );
     }
     Atomics.add(ctrl, CTRL.done, 1);

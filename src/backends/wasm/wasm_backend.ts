@@ -194,6 +194,7 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
     kk: number,
     transA: boolean,
     transB: boolean,
+    bPacked = false,
   ) => {
     const pool = m >= 8 && 2 * m * n * kk >= PARALLEL_FLOPS ? activePool() : null;
     const parts = pool ? pool.size + 1 : 1;
@@ -214,6 +215,7 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
         scratch: Math.ceil(spaces[i] / 16) * 16,
         i0: Math.min(m, i * step),
         i1: Math.min(m, (i + 1) * step),
+        bPacked,
       });
       const run = (j: GemmJob) =>
         k.f32_gemm(
@@ -228,6 +230,7 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
           j.scratch,
           j.i0,
           j.i1,
+          j.bPacked ? 1 : 0,
         );
       if (parts === 1) run(job(0));
       else pool!.run(Array.from({ length: parts - 1 }, (_, i) => job(i + 1)), () => run(job(0)));
@@ -254,7 +257,7 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
     ) => void,
   ) => {
     const cg = p.c / p.groups, og = p.o / p.groups, kk = cg * p.kh * p.kw, ohw = p.oh * p.ow;
-    scratch(direct(p) ? 64 : kk * ohw * 4, (col) => {
+    scratch(direct(p) ? 64 : k.packedBFloats(ohw, kk) * 4, (col) => {
       for (let b = 0; b < p.n; b++) {
         for (let g = 0; g < p.groups; g++) fn(b, g, cg, og, kk, ohw, col);
       }
@@ -343,16 +346,34 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
       }
       convGroups(p, (b, g, cg, og, kk, ohw, col) => {
         const xg = X.ptr + 4 * (b * p.c + g * cg) * p.h * p.w;
-        const src = direct(p) ? xg : (im2col(xg, col, cg, p), col);
+        if (!direct(p)) {
+          // im2col straight into the GEMM's packed-B layout: B is copied once, not twice.
+          k.f32_im2col_packed(
+            xg,
+            col,
+            cg,
+            p.h,
+            p.w,
+            p.kh,
+            p.kw,
+            p.oh,
+            p.ow,
+            p.sh,
+            p.sw,
+            p.ph,
+            p.pw,
+          );
+        }
         gemm(
           W.ptr + 4 * g * og * kk,
-          src,
+          direct(p) ? xg : col,
           Y.ptr + 4 * (b * p.o + g * og) * ohw,
           og,
           ohw,
           kk,
           false,
           false,
+          !direct(p),
         );
       });
     },
