@@ -1,7 +1,7 @@
 // Convolution helpers: im2col / col2im for one image and a range of channels (the GEMM
 // does the arithmetic), and a direct depthwise kernel with 4 output columns per SIMD step.
 
-import { packedIndex } from "./gemm";
+import { KC } from "./gemm";
 
 // @ts-ignore: decorator
 @inline function madd(a: v128, b: v128, c: v128): v128 {
@@ -159,19 +159,26 @@ export function f32_dwconv2d_grad_weight__wasmsimd(x: usize, dy: usize, dw: usiz
 // columns), so the GEMM skips its own packing of B.
 export function f32_im2col_packed(x: usize, bp: usize, cn: i32, h: i32, w: i32, kh: i32, kw: i32, oh: i32, ow: i32, sh: i32, sw: i32, ph: i32, pw: i32): void {
   const K = cn * kh * kw, N = oh * ow;
+  const npad = ((N + 7) >> 3) << 3;
   for (let ci = 0; ci < cn; ci++) {
     const plane = x + (<usize>(ci * h * w) << 2);
     for (let i = 0; i < kh; i++) {
       for (let j = 0; j < kw; j++) {
         const r = (ci * kh + i) * kw + j;
+        // Row r of block p0 (KC rows): element (r, q) sits at base + (q >> 3)*kc*8 + (q & 7).
+        const p0 = (r / KC) * KC;
+        const kc = min(KC, K - p0);
+        const base = bp + (<usize>(p0 * npad + (r - p0) * 8) << 2);
+        const panelStride = <usize>(kc * 8) << 2;
+        let q = 0;
         for (let y = 0; y < oh; y++) {
           const iy = y * sh - ph + i;
           const inside = iy >= 0 && iy < h;
           const src = plane + (<usize>(iy * w) << 2);
-          for (let x0 = 0; x0 < ow; x0++) {
+          for (let x0 = 0; x0 < ow; x0++, q++) {
             const ix = x0 * sw - pw + j;
             const v: f32 = inside && ix >= 0 && ix < w ? load<f32>(src + (<usize>ix << 2)) : 0;
-            store<f32>(bp + (<usize>packedIndex(r, y * ow + x0, N, K) << 2), v);
+            store<f32>(base + <usize>(q >> 3) * panelStride + (<usize>(q & 7) << 2), v);
           }
         }
       }

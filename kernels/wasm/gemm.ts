@@ -4,7 +4,7 @@
 
 const MR = 4;
 const NR = 8;
-const KC = 256;
+export const KC = 256;
 
 // @ts-ignore: decorator
 @inline function madd(a: v128, b: v128, c: v128): v128 {
@@ -116,14 +116,6 @@ export function gemmScratchFloats(m: i32, n: i32, k: i32): i32 {
 // Floats of B already packed by the caller (see f32_im2col_packed): all k-blocks.
 export function packedBFloats(n: i32, k: i32): i32 {
   return ((n + NR - 1) / NR) * NR * k;
-}
-
-// Offset (in floats) of element (p, j) of a k x n matrix in the packed-B layout.
-// @ts-ignore: decorator
-@inline export function packedIndex(p: i32, j: i32, n: i32, k: i32): i32 {
-  const p0 = (p / KC) * KC;
-  const kc = min(KC, k - p0);
-  return p0 * (((n + NR - 1) / NR) * NR) + ((j / NR) * kc + (p - p0)) * NR + (j % NR);
 }
 
 // C[m x n] = op(A)·op(B) for rows [i0, i1) of C. scratch: gemmScratchFloats floats.
