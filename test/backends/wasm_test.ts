@@ -138,11 +138,11 @@ Deno.test("wasm threads: large GEMMs split across workers give bit-identical res
     };
     run(two, 64, 300, 128, false, false); // starts the workers
     const t0 = Date.now();
-    while (two.parallelGemms() === 0 && Date.now() - t0 < 10000) {
+    while (two.parallelCalls() === 0 && Date.now() - t0 < 10000) {
       await new Promise((r) => setTimeout(r, 20));
       run(two, 64, 300, 128, false, false);
     }
-    assert.ok(two.parallelGemms() > 0, "workers started and took work");
+    assert.ok(two.parallelCalls() > 0, "workers started and took work");
     for (const [m, k, n] of [[130, 600, 67], [97, 301, 255], [257, 513, 31]]) {
       for (const [tA, tB] of [[false, false], [false, true], [true, false]]) {
         assert.deepEqual(
@@ -152,9 +152,9 @@ Deno.test("wasm threads: large GEMMs split across workers give bit-identical res
         );
       }
     }
-    const before = two.parallelGemms();
+    const before = two.parallelCalls();
     run(two, 8, 8, 8, false, false);
-    assert.equal(two.parallelGemms(), before, "tiny GEMM not split");
+    assert.equal(two.parallelCalls(), before, "tiny GEMM not split");
   } finally {
     two.dispose();
   }
@@ -208,4 +208,50 @@ Deno.test("squeeze-release on wasm frees every tensor it creates (only the retur
   const end = be.memoryStats();
   assert.equal(end.liveBlocks, start.liveBlocks, "live blocks back to the start");
   assert.equal(end.inUse, start.inUse);
+});
+
+Deno.test("wasm threads: convolutions split by images give bit-identical results", async () => {
+  const { conv2d } = await import("../../src/ops/conv.ts");
+  const one = createWasmBackend({ threads: 1 }), two = createWasmBackend({ threads: 2 });
+  try {
+    const run = (
+      be: Backend,
+      shape: number[],
+      wshape: number[],
+      attrs: { padding: number; groups: number },
+    ) => {
+      const rng = new Rng(8);
+      const x = tensor(
+        Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => rng.normal()),
+        shape,
+        { backend: be },
+      );
+      const w = tensor(
+        Array.from({ length: wshape.reduce((a, b) => a * b, 1) }, () => rng.normal()),
+        wshape,
+        { backend: be },
+      );
+      return conv2d(x, w, attrs).toArray();
+    };
+    const t0 = Date.now();
+    const before = two.parallelCalls();
+    while (Date.now() - t0 < 10000) {
+      run(two, [8, 64, 16, 16], [64, 64, 3, 3], { padding: 1, groups: 1 }); // starts the workers
+      if (two.parallelCalls() > before) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const cases: [number[], number[], { padding: number; groups: number }][] = [
+      [[5, 16, 12, 11], [24, 16, 3, 3], { padding: 1, groups: 1 }],
+      [[4, 24, 16, 16], [24, 8, 3, 3], { padding: 0, groups: 3 }],
+      [[4, 32, 19, 19], [32, 1, 7, 7], { padding: 3, groups: 32 }],
+    ];
+    assert.ok(two.parallelCalls() > before, "workers took convolution work");
+    for (const [xs, wsh, a] of cases) {
+      const calls = two.parallelCalls();
+      assert.deepEqual(run(two, xs, wsh, a), run(one, xs, wsh, a), JSON.stringify([xs, wsh, a]));
+      assert.ok(two.parallelCalls() > calls, `split across threads: ${JSON.stringify(xs)}`);
+    }
+  } finally {
+    two.dispose();
+  }
 });

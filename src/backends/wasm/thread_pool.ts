@@ -1,35 +1,19 @@
 /**
  * Worker threads for the Wasm backend. Every worker instantiates the same kernels on
  * the backend's shared `WebAssembly.Memory`; a control block in that memory carries the
- * jobs. The calling thread publishes a job (a GEMM row range per worker), runs its own
- * share, then waits on an `Atomics` counter, so kernels stay synchronous.
+ * jobs (integer records, see jobs.ts). The calling thread publishes one job per worker,
+ * runs its own share, then waits on an `Atomics` counter, so kernels stay synchronous.
  *
  * @module
  */
 import type { KernelVariant } from "./loader.ts";
 
-/** Control block layout (Int32 slots). */
-export const CTRL = { seq: 0, done: 1, stop: 2, ready: 4, slots: 16, slotSize: 16 } as const;
+/** Control block layout (Int32 slots): per worker, [active, job record…]. */
+export const CTRL = { seq: 0, done: 1, stop: 2, ready: 4, slots: 16, slotSize: 32 } as const;
+
 /** Int32 slots the control block needs for `workers` workers. */
 export function controlInts(workers: number): number {
   return CTRL.slots + CTRL.slotSize * workers;
-}
-
-/** A GEMM job for one worker: `f32_gemm` arguments. */
-export interface GemmJob {
-  a: number;
-  b: number;
-  c: number;
-  m: number;
-  n: number;
-  k: number;
-  transA: boolean;
-  transB: boolean;
-  scratch: number;
-  i0: number;
-  i1: number;
-  /** B is already in the packed layout. */
-  bPacked: boolean;
 }
 
 /** A pool of `size` workers sharing `memory`. */
@@ -54,7 +38,7 @@ export class ThreadPool {
     return new Int32Array(this.#memory.buffer, this.#ctrlPtr, controlInts(this.#workers.length));
   }
 
-  /** Workers that finished starting. */
+  /** Number of workers when all are ready, else 0. */
   readyCount(): number {
     if (this.#closed) return 0;
     const c = this.#ctrl();
@@ -71,28 +55,16 @@ export class ThreadPool {
   }
 
   /** Runs `jobs[i]` on worker i while `own()` runs here; returns when all are done. */
-  run(jobs: readonly GemmJob[], own: () => void): void {
+  run(jobs: readonly number[][], own: () => void): void {
     const c = this.#ctrl();
-    jobs.forEach((j, i) => {
+    for (let i = 0; i < this.#workers.length; i++) {
       const s = CTRL.slots + CTRL.slotSize * i;
-      c.set([
-        j.a,
-        j.b,
-        j.c,
-        j.m,
-        j.n,
-        j.k,
-        j.transA ? 1 : 0,
-        j.transB ? 1 : 0,
-        j.scratch,
-        j.i0,
-        j.i1,
-        1,
-        j.bPacked ? 1 : 0,
-      ], s);
-    });
-    for (let i = jobs.length; i < this.#workers.length; i++) {
-      c[CTRL.slots + CTRL.slotSize * i + 11] = 0;
+      const job = jobs[i];
+      if (job && job.length >= CTRL.slotSize) {
+        throw new RangeError(`thread pool: job record of ${job.length} ints is too long`);
+      }
+      c[s] = job ? 1 : 0;
+      if (job) c.set(job, s + 1);
     }
     Atomics.store(c, CTRL.done, 0);
     Atomics.add(c, CTRL.seq, 1);

@@ -28,7 +28,8 @@ import {
   relaxedSimdSupported,
 } from "./loader.ts";
 import { MAX_PAGES } from "./_gen/kernels.ts";
-import { controlInts, type GemmJob, ThreadPool } from "./thread_pool.ts";
+import { controlInts, ThreadPool } from "./thread_pool.ts";
+import { convImagesJob, dwconvJob, gemmJob, runJob } from "./jobs.ts";
 
 /** GEMMs below this many flops stay on the calling thread. */
 const PARALLEL_FLOPS = 1 << 21;
@@ -94,8 +95,8 @@ export interface WasmBackend extends Backend {
   readonly variant: KernelVariant;
   /** Stops the worker threads now (they restart on the next large GEMM). */
   dispose(): void;
-  /** GEMMs split across threads so far. */
-  parallelGemms(): number;
+  /** Kernel calls (GEMMs, convolutions) split across threads so far. */
+  parallelCalls(): number;
 }
 
 const KERNELS: ReadonlySet<KernelName> = new Set(ALL_KERNELS);
@@ -128,7 +129,7 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
   // training loop never idles), so scripts exit without an explicit dispose().
   const ctrlPtr = threads > 1 ? arena.alloc(controlInts(threads - 1) * 4) : 0;
   let pool: ThreadPool | null = null;
-  let parallelGemms = 0;
+  let parallelCalls = 0;
   let reaper: ReturnType<typeof setTimeout> | undefined;
   const stopPool = () => {
     clearTimeout(reaper);
@@ -184,7 +185,25 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
       arena.free(ptr, bytes);
     }
   };
-  /** `C = op(A)·op(B)` on arena pointers, split across threads when large. */
+  /** Runs `jobFor(i)` for i in [0, parts): part 0 here, the others on pool workers. */
+  const parallel = (pool: ThreadPool | null, parts: number, jobFor: (i: number) => number[]) => {
+    if (!pool || parts === 1) return runJob(k, jobFor(0));
+    parallelCalls++;
+    pool.run(
+      Array.from({ length: parts - 1 }, (_, i) => jobFor(i + 1)),
+      () => runJob(k, jobFor(0)),
+    );
+  };
+  /** Arena blocks for the duration of `fn`. */
+  const scratches = <T>(count: number, bytes: number, fn: (ptrs: number[]) => T): T => {
+    const ptrs = Array.from({ length: count }, () => arena.alloc(bytes, false));
+    try {
+      return fn(ptrs.map((p) => Math.ceil(p / 16) * 16));
+    } finally {
+      for (const p of ptrs) arena.free(p, bytes);
+    }
+  };
+  /** `C = op(A)·op(B)` on arena pointers, split across threads by rows when large. */
   const gemm = (
     a: number,
     b: number,
@@ -198,45 +217,27 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
   ) => {
     const pool = m >= 8 && 2 * m * n * kk >= PARALLEL_FLOPS ? activePool() : null;
     const parts = pool ? pool.size + 1 : 1;
-    if (pool) parallelGemms++;
-    const bytes = k.gemmScratchFloats(m, n, kk) * 4 + 64;
-    const spaces = Array.from({ length: parts }, () => arena.alloc(bytes, false));
-    try {
-      const step = Math.ceil(m / parts / 4) * 4;
-      const job = (i: number): GemmJob => ({
-        a,
-        b,
-        c,
-        m,
-        n,
-        k: kk,
-        transA,
-        transB,
-        scratch: Math.ceil(spaces[i] / 16) * 16,
-        i0: Math.min(m, i * step),
-        i1: Math.min(m, (i + 1) * step),
-        bPacked,
-      });
-      const run = (j: GemmJob) =>
-        k.f32_gemm(
-          j.a,
-          j.b,
-          j.c,
-          j.m,
-          j.n,
-          j.k,
-          j.transA ? 1 : 0,
-          j.transB ? 1 : 0,
-          j.scratch,
-          j.i0,
-          j.i1,
-          j.bPacked ? 1 : 0,
-        );
-      if (parts === 1) run(job(0));
-      else pool!.run(Array.from({ length: parts - 1 }, (_, i) => job(i + 1)), () => run(job(0)));
-    } finally {
-      for (const sp of spaces) arena.free(sp, bytes);
-    }
+    const step = Math.ceil(m / parts / 4) * 4;
+    scratches(
+      parts,
+      k.gemmScratchFloats(m, n, kk) * 4 + 64,
+      (sp) =>
+        parallel(pool, parts, (i) =>
+          gemmJob(
+            a,
+            b,
+            c,
+            m,
+            n,
+            kk,
+            transA,
+            transB,
+            sp[i],
+            Math.min(m, i * step),
+            Math.min(m, (i + 1) * step),
+            bPacked,
+          )),
+    );
   };
   /** A 1×1, stride-1, unpadded convolution reads its input as the im2col matrix. */
   const direct = (p: Conv2dParams) =>
@@ -263,6 +264,11 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
       }
     });
   };
+  /** Images per thread for a batch-parallel convolution (1 part when small). */
+  const imageParts = (p: Conv2dParams, flops: number): [ThreadPool | null, number] => {
+    const pool = p.n >= 2 && flops >= PARALLEL_FLOPS ? activePool() : null;
+    return [pool, pool ? Math.min(pool.size + 1, p.n) : 1];
+  };
   const withInts = <T>(ints: Int32Array, fn: (ptr: number) => T): T =>
     scratch(ints.length * 4, (ptr) => {
       new Int32Array(memory.buffer, ptr, ints.length).set(ints);
@@ -284,7 +290,7 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
     capabilities,
     memoryStats: () => arena.stats(),
     dispose: stopPool,
-    parallelGemms: () => parallelGemms,
+    parallelCalls: () => parallelCalls,
     alloc,
     upload: (data: TypedArray) => {
       const s = alloc("float32", data.length);
@@ -318,16 +324,21 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
     },
     conv2d: (x, wt, out, p) => {
       const X = ws(x), W = ws(wt), Y = ws(out);
+      const cg = p.c / p.groups, og = p.o / p.groups, kk = cg * p.kh * p.kw, ohw = p.oh * p.ow;
+      const [pool, parts] = imageParts(p, 2 * p.n * p.o * ohw * kk);
+      const per = Math.ceil(p.n / parts);
+      const range = (i: number) => [Math.min(p.n, i * per), Math.min(p.n, (i + 1) * per)];
       if (p.groups === p.c && p.o === p.c) {
         const padBytes = ((p.h + 2 * p.ph) * (p.w + 2 * p.pw) + 16) * 4;
-        scratch(
-          padBytes,
-          (pad) =>
-            k.f32_dwconv2d__wasmsimd(
-              X.ptr,
+        scratches(parts, padBytes, (pads) =>
+          parallel(pool, parts, (i) => {
+            const [b0, b1] = range(i);
+            const off = 4 * b0 * p.c;
+            return dwconvJob([
+              X.ptr + off * p.h * p.w,
               W.ptr,
-              Y.ptr,
-              p.n * p.c,
+              Y.ptr + off * ohw,
+              (b1 - b0) * p.c,
               p.c,
               p.h,
               p.w,
@@ -339,43 +350,44 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
               p.sw,
               p.ph,
               p.pw,
-              pad,
-            ),
-        );
+              pads[i],
+            ]);
+          }));
         return;
       }
-      convGroups(p, (b, g, cg, og, kk, ohw, col) => {
-        const xg = X.ptr + 4 * (b * p.c + g * cg) * p.h * p.w;
-        if (!direct(p)) {
-          // im2col straight into the GEMM's packed-B layout: B is copied once, not twice.
-          k.f32_im2col_packed(
-            xg,
-            col,
-            cg,
-            p.h,
-            p.w,
-            p.kh,
-            p.kw,
-            p.oh,
-            p.ow,
-            p.sh,
-            p.sw,
-            p.ph,
-            p.pw,
-          );
-        }
-        gemm(
-          W.ptr + 4 * g * og * kk,
-          direct(p) ? xg : col,
-          Y.ptr + 4 * (b * p.o + g * og) * ohw,
-          og,
-          ohw,
-          kk,
-          false,
-          false,
-          !direct(p),
-        );
-      });
+      const colBytes = direct(p) ? 64 : k.packedBFloats(ohw, kk) * 4;
+      const gemmBytes = k.gemmScratchFloats(og, ohw, kk) * 4 + 64;
+      scratches(
+        parts,
+        colBytes,
+        (cols) =>
+          scratches(parts, gemmBytes, (gs) =>
+            parallel(pool, parts, (i) => {
+              const [b0, b1] = range(i);
+              return convImagesJob([
+                X.ptr,
+                W.ptr,
+                Y.ptr,
+                p.c,
+                p.h,
+                p.w,
+                p.o,
+                p.kh,
+                p.kw,
+                p.oh,
+                p.ow,
+                p.sh,
+                p.sw,
+                p.ph,
+                p.pw,
+                p.groups,
+                b0,
+                b1,
+                cols[i],
+                gs[i],
+              ]);
+            })),
+      );
     },
     conv2dGradInput: (dy, wt, dx, p) => {
       if (p.groups === p.c && p.o === p.c) {

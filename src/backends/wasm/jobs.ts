@@ -1,0 +1,106 @@
+/**
+ * Work units the Wasm backend runs on the calling thread or hands to pool workers:
+ * plain integer records (pointers and sizes), so they travel through the shared control
+ * block. Both sides call {@linkcode runJob}, so a job computes the same thing wherever it
+ * runs.
+ *
+ * @module
+ */
+import type { KernelExports } from "./loader.ts";
+
+/** Job kinds. */
+export const JOB = { gemm: 0, convImages: 1, dwconv: 2 } as const;
+
+/** GEMM rows [i0, i1): a, b, c, m, n, k, transA, transB, scratch, i0, i1, bPacked. */
+export function gemmJob(
+  a: number,
+  b: number,
+  c: number,
+  m: number,
+  n: number,
+  k: number,
+  transA: boolean,
+  transB: boolean,
+  scratch: number,
+  i0: number,
+  i1: number,
+  bPacked: boolean,
+): number[] {
+  return [JOB.gemm, a, b, c, m, n, k, +transA, +transB, scratch, i0, i1, +bPacked];
+}
+
+/**
+ * Convolution forward for images [b0, b1) with `groups` groups: im2col into the packed-B
+ * layout at `col`, then one GEMM per image and group (GEMM scratch at `scratch`).
+ * Fields: x, w, y, c, h, wd, o, kh, kw, oh, ow, sh, sw, ph, pw, groups, b0, b1, col, scratch.
+ */
+export function convImagesJob(fields: number[]): number[] {
+  return [JOB.convImages, ...fields];
+}
+
+/** Depthwise convolution of `planes` planes: x, w, y, planes, c, h, wd, kh, kw, oh, ow, sh, sw, ph, pw, pad. */
+export function dwconvJob(fields: number[]): number[] {
+  return [JOB.dwconv, ...fields];
+}
+
+/** Runs one job record. */
+export function runJob(k: KernelExports, job: ArrayLike<number>): void {
+  const j = (i: number) => job[i + 1];
+  switch (job[0]) {
+    case JOB.gemm:
+      k.f32_gemm(j(0), j(1), j(2), j(3), j(4), j(5), j(6), j(7), j(8), j(9), j(10), j(11));
+      return;
+    case JOB.convImages: {
+      const [x, w, y, c, h, wd, o, kh, kw, oh, ow, sh, sw, ph, pw, groups, b0, b1, col, scratch] =
+        Array.from(
+          { length: 20 },
+          (_, i) => j(i),
+        );
+      const cg = c / groups, og = o / groups, kk = cg * kh * kw, ohw = oh * ow;
+      const direct = kh === 1 && kw === 1 && sh === 1 && sw === 1 && ph === 0 && pw === 0;
+      for (let b = b0; b < b1; b++) {
+        for (let g = 0; g < groups; g++) {
+          const xg = x + 4 * (b * c + g * cg) * h * wd;
+          if (!direct) k.f32_im2col_packed(xg, col, cg, h, wd, kh, kw, oh, ow, sh, sw, ph, pw);
+          k.f32_gemm(
+            w + 4 * g * og * kk,
+            direct ? xg : col,
+            y + 4 * (b * o + g * og) * ohw,
+            og,
+            ohw,
+            kk,
+            0,
+            0,
+            scratch,
+            0,
+            og,
+            direct ? 0 : 1,
+          );
+        }
+      }
+      return;
+    }
+    case JOB.dwconv:
+      k.f32_dwconv2d__wasmsimd(
+        j(0),
+        j(1),
+        j(2),
+        j(3),
+        j(4),
+        j(5),
+        j(6),
+        j(7),
+        j(8),
+        j(9),
+        j(10),
+        j(11),
+        j(12),
+        j(13),
+        j(14),
+        j(15),
+      );
+      return;
+    default:
+      throw new Error(`wasm backend: unknown job kind ${job[0]}`);
+  }
+}
