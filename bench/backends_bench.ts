@@ -53,7 +53,7 @@ for (const [m, k, n, tA, tB, label] of gemms) {
     const rng = new Rng(0);
     const a = randT(tA ? [k, m] : [m, k], rng, backend),
       b = randT(tB ? [n, k] : [k, n], rng, backend);
-    const s = time(() => tidy(() => noGrad(() => matmul(a, b, { transA: tA, transB: tB }))));
+    const s = time(() => tidy(() => void noGrad(() => matmul(a, b, { transA: tA, transB: tB }))));
     return (2 * m * k * n) / s / 1e9;
   });
   rows.push({ case: `gemm ${m}×${k}×${n} ${label}`, values, unit: "GFLOP/s" });

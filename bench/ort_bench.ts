@@ -32,8 +32,8 @@ async function ours(threads: number): Promise<number[]> {
   for (const c of BENCH_CASES) {
     const a = fill(c.a, Math.sin, be), b = fill(c.b, Math.cos, be);
     const run = c.kind === "gemm"
-      ? () => tidy(() => noGrad(() => matmul(a, b)))
-      : () => tidy(() => noGrad(() => conv2d(a, b, { padding: c.pad, groups: c.groups })));
+      ? () => tidy(() => void noGrad(() => matmul(a, b)))
+      : () => tidy(() => void noGrad(() => conv2d(a, b, { padding: c.pad, groups: c.groups })));
     // Workers start on the first large GEMM; give them a moment before timing.
     run();
     await new Promise((r) => setTimeout(r, 300));
