@@ -1,8 +1,8 @@
 // f32 GEMM for the three training layouts: C = op(A)·op(B), row-major, packed panels,
-// 4x8 register tile. Relaxed-SIMD builds fuse multiply-add; the plain build does not
+// 6x8 register tile (12 accumulators + 2 B vectors + 1 A splat fit the 16 SIMD registers). Relaxed-SIMD builds fuse multiply-add; the plain build does not
 // (exactness mode). Summation over k runs in a fixed order in both.
 
-const MR = 4;
+const MR = 6;
 const NR = 8;
 export const KC = 256;
 
@@ -55,49 +55,58 @@ function packA(a: usize, ap: usize, rows: i32, ld: i32, p0: i32, kc: i32, transA
   }
 }
 
-// 4x8 micro-kernel over packed panels; writes (or adds to) the valid part of the tile.
-function f32_gemm_4x8__wasmsimd(
+// 6x8 micro-kernel over packed panels; writes (or adds to) the valid part of the tile.
+function f32_gemm_6x8__wasmsimd(
   ap: usize, bp: usize, kc: i32, c: usize, ldc: i32, rows: i32, cols: i32, accumulate: bool, tile: usize,
 ): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
   let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
   let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
   let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+  let c40 = f32x4.splat(0), c41 = f32x4.splat(0);
+  let c50 = f32x4.splat(0), c51 = f32x4.splat(0);
   let pa = ap, pb = bp;
   for (let p = 0; p < kc; p++) {
     const b0 = v128.load(pb);
     const b1 = v128.load(pb, 16);
-    const a0 = v128.load32_splat(pa);
-    const a1 = v128.load32_splat(pa, 4);
-    const a2 = v128.load32_splat(pa, 8);
-    const a3 = v128.load32_splat(pa, 12);
-    c00 = madd(a0, b0, c00); c01 = madd(a0, b1, c01);
-    c10 = madd(a1, b0, c10); c11 = madd(a1, b1, c11);
-    c20 = madd(a2, b0, c20); c21 = madd(a2, b1, c21);
-    c30 = madd(a3, b0, c30); c31 = madd(a3, b1, c31);
+    let a = v128.load32_splat(pa);
+    c00 = madd(a, b0, c00); c01 = madd(a, b1, c01);
+    a = v128.load32_splat(pa, 4);
+    c10 = madd(a, b0, c10); c11 = madd(a, b1, c11);
+    a = v128.load32_splat(pa, 8);
+    c20 = madd(a, b0, c20); c21 = madd(a, b1, c21);
+    a = v128.load32_splat(pa, 12);
+    c30 = madd(a, b0, c30); c31 = madd(a, b1, c31);
+    a = v128.load32_splat(pa, 16);
+    c40 = madd(a, b0, c40); c41 = madd(a, b1, c41);
+    a = v128.load32_splat(pa, 20);
+    c50 = madd(a, b0, c50); c51 = madd(a, b1, c51);
     pa += MR << 2;
     pb += NR << 2;
   }
-  if (rows == MR && cols == NR) {
-    const r0 = c, r1 = c + (<usize>ldc << 2), r2 = c + (<usize>(2 * ldc) << 2), r3 = c + (<usize>(3 * ldc) << 2);
-    if (accumulate) {
-      c00 = f32x4.add(c00, v128.load(r0)); c01 = f32x4.add(c01, v128.load(r0, 16));
-      c10 = f32x4.add(c10, v128.load(r1)); c11 = f32x4.add(c11, v128.load(r1, 16));
-      c20 = f32x4.add(c20, v128.load(r2)); c21 = f32x4.add(c21, v128.load(r2, 16));
-      c30 = f32x4.add(c30, v128.load(r3)); c31 = f32x4.add(c31, v128.load(r3, 16));
-    }
-    v128.store(r0, c00); v128.store(r0, c01, 16);
-    v128.store(r1, c10); v128.store(r1, c11, 16);
-    v128.store(r2, c20); v128.store(r2, c21, 16);
-    v128.store(r3, c30); v128.store(r3, c31, 16);
-    return;
-  }
-  // Edge tile: spill to the 128-byte tile buffer at the start of the scratch area.
+  // Spill to the tile buffer (6 rows x 8), then write the valid part (full tiles too:
+  // a store per row is as cheap as the direct path and keeps one code path).
   const t = tile;
   v128.store(t, c00); v128.store(t, c01, 16);
   v128.store(t, c10, 32); v128.store(t, c11, 48);
   v128.store(t, c20, 64); v128.store(t, c21, 80);
   v128.store(t, c30, 96); v128.store(t, c31, 112);
+  v128.store(t, c40, 128); v128.store(t, c41, 144);
+  v128.store(t, c50, 160); v128.store(t, c51, 176);
+  if (cols == NR) {
+    for (let r = 0; r < rows; r++) {
+      const dst = c + (<usize>(r * ldc) << 2);
+      let v0 = v128.load(t + (<usize>(r * NR) << 2));
+      let v1 = v128.load(t + (<usize>(r * NR) << 2), 16);
+      if (accumulate) {
+        v0 = f32x4.add(v0, v128.load(dst));
+        v1 = f32x4.add(v1, v128.load(dst, 16));
+      }
+      v128.store(dst, v0);
+      v128.store(dst, v1, 16);
+    }
+    return;
+  }
   for (let r = 0; r < rows; r++) {
     for (let q = 0; q < cols; q++) {
       const dst = c + (<usize>(r * ldc + q) << 2);
@@ -110,7 +119,7 @@ function f32_gemm_4x8__wasmsimd(
 // Scratch floats f32_gemm needs for given sizes.
 export function gemmScratchFloats(m: i32, n: i32, k: i32): i32 {
   const kc = min(k, KC);
-  return 32 + ((m + MR - 1) / MR) * MR * kc + ((n + NR - 1) / NR) * NR * kc;
+  return 64 + ((m + MR - 1) / MR) * MR * kc + ((n + NR - 1) / NR) * NR * kc;
 }
 
 // Floats of B already packed by the caller (see f32_im2col_packed): all k-blocks.
@@ -129,7 +138,7 @@ export function f32_gemm(
     return;
   }
   const kcMax = min(k, KC);
-  const ap = scratch + 128;
+  const ap = scratch + 256;
   const rows = i1 - i0;
   const bp = ap + (<usize>(((rows + MR - 1) / MR) * MR * kcMax) << 2);
   const aOff = transA ? a + (<usize>i0 << 2) : a + (<usize>(i0 * k) << 2);
@@ -146,7 +155,7 @@ export function f32_gemm(
       for (let ip = 0; ip < panelsM; ip++) {
         const r = min(MR, rows - ip * MR);
         const ctile = c + (<usize>((i0 + ip * MR) * n + jp * NR) << 2);
-        f32_gemm_4x8__wasmsimd(ap + (<usize>(ip * kc * MR) << 2), bpj, kc, ctile, n, r, cols, p0 > 0, scratch);
+        f32_gemm_6x8__wasmsimd(ap + (<usize>(ip * kc * MR) << 2), bpj, kc, ctile, n, r, cols, p0 > 0, scratch);
       }
     }
   }
