@@ -102,7 +102,7 @@ export interface WasmBackend extends Backend {
 const KERNELS: ReadonlySet<KernelName> = new Set(ALL_KERNELS);
 
 /**
- * Creates the WebAssembly SIMD backend: AssemblyScript kernels (packed 4×8 GEMM in the
+ * Creates the WebAssembly SIMD backend: AssemblyScript kernels (packed 6×8 GEMM in the
  * three training layouts, elementwise, reductions, softmax/cross-entropy, optimizer
  * updates) over tensors that live in one Wasm memory arena, so a training step copies
  * nothing across the JS boundary. Less hot kernels (permute, slice, gather) run the
