@@ -66,6 +66,16 @@ export function conv2dParams(
   return { n, c, h, w, o, kh, kw, oh, ow, sh, sw, ph, pw, groups };
 }
 
+/** Throws unless `dy` has the convolution's output shape. */
+function checkGradShape(op: string, dy: Shape, p: Conv2dParams): void {
+  const want = [p.n, p.o, p.oh, p.ow];
+  if (dy.join() !== want.join()) {
+    throw new RangeError(
+      `${op}: dy ${formatShape(dy)} does not match the output ${formatShape(want)}`,
+    );
+  }
+}
+
 /** `y = conv2d(x, w)`: x `[N,C,H,W]`, w `[O,C/groups,KH,KW]` → `[N,O,OH,OW]`. */
 export const conv2dOp: OpDef<Conv2dAttrs> = {
   name: "conv2d",
@@ -89,14 +99,11 @@ export const conv2dGradInputOp: OpDef<Conv2dAttrs & { inputShape: Shape }> = {
   name: "conv2d_grad_input",
   channels: "mixing",
   infer: ([dy, w], a) => {
-    const p = conv2dParams("conv2d_grad_input", a.inputShape, w.shape, a);
-    if (dy.shape.join() !== [p.n, p.o, p.oh, p.ow].join()) {
-      throw new RangeError(
-        `conv2d_grad_input: dy ${formatShape(dy.shape)} does not match the output ${
-          formatShape([p.n, p.o, p.oh, p.ow])
-        }`,
-      );
-    }
+    checkGradShape(
+      "conv2d_grad_input",
+      dy.shape,
+      conv2dParams("conv2d_grad_input", a.inputShape, w.shape, a),
+    );
     return a.inputShape;
   },
   forward: (be, [dy, w], out, a) =>
@@ -113,14 +120,11 @@ export const conv2dGradWeightOp: OpDef<Conv2dAttrs & { weightShape: Shape }> = {
   name: "conv2d_grad_weight",
   channels: "mixing",
   infer: ([x, dy], a) => {
-    const p = conv2dParams("conv2d_grad_weight", x.shape, a.weightShape, a);
-    if (dy.shape.join() !== [p.n, p.o, p.oh, p.ow].join()) {
-      throw new RangeError(
-        `conv2d_grad_weight: dy ${formatShape(dy.shape)} does not match the output ${
-          formatShape([p.n, p.o, p.oh, p.ow])
-        }`,
-      );
-    }
+    checkGradShape(
+      "conv2d_grad_weight",
+      dy.shape,
+      conv2dParams("conv2d_grad_weight", x.shape, a.weightShape, a),
+    );
     return a.weightShape;
   },
   forward: (be, [x, dy], out, a) =>

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import type { Conv2dParams } from "../backend.ts";
 import type { KernelExports } from "./loader.ts";
 
 /** Job kinds. */
@@ -29,18 +30,38 @@ export function gemmJob(
   return [JOB.gemm, a, b, c, m, n, k, +transA, +transB, scratch, i0, i1, +bPacked];
 }
 
-/**
- * Convolution forward for images [b0, b1) with `groups` groups: im2col into the packed-B
- * layout at `col`, then one GEMM per image and group (GEMM scratch at `scratch`).
- * Fields: x, w, y, c, h, wd, o, kh, kw, oh, ow, sh, sw, ph, pw, groups, b0, b1, col, scratch.
- */
-export function convImagesJob(fields: number[]): number[] {
-  return [JOB.convImages, ...fields];
+/** The spatial geometry shared by the convolution records: h, w, kh, kw, oh, ow, sh, sw, ph, pw. */
+function geometry(p: Conv2dParams): number[] {
+  return [p.h, p.w, p.kh, p.kw, p.oh, p.ow, p.sh, p.sw, p.ph, p.pw];
 }
 
-/** Depthwise convolution of `planes` planes: x, w, y, planes, c, h, wd, kh, kw, oh, ow, sh, sw, ph, pw, pad. */
-export function dwconvJob(fields: number[]): number[] {
-  return [JOB.dwconv, ...fields];
+/**
+ * Convolution forward for images [b0, b1): per image and group, im2col into the packed-B
+ * layout at `col`, then one GEMM (scratch at `scratch`).
+ */
+export function convImagesJob(
+  p: Conv2dParams,
+  x: number,
+  w: number,
+  y: number,
+  b0: number,
+  b1: number,
+  col: number,
+  scratch: number,
+): number[] {
+  return [JOB.convImages, x, w, y, p.c, p.o, p.groups, b0, b1, col, scratch, ...geometry(p)];
+}
+
+/** Depthwise convolution of `planes` planes (channel = plane mod c); `pad` is plane scratch. */
+export function dwconvJob(
+  p: Conv2dParams,
+  x: number,
+  w: number,
+  y: number,
+  planes: number,
+  pad: number,
+): number[] {
+  return [JOB.dwconv, x, w, y, planes, p.c, ...geometry(p), pad];
 }
 
 /** Runs one job record. */
@@ -51,7 +72,7 @@ export function runJob(k: KernelExports, job: ArrayLike<number>): void {
       k.f32_gemm(j(0), j(1), j(2), j(3), j(4), j(5), j(6), j(7), j(8), j(9), j(10), j(11));
       return;
     case JOB.convImages: {
-      const [x, w, y, c, h, wd, o, kh, kw, oh, ow, sh, sw, ph, pw, groups, b0, b1, col, scratch] =
+      const [x, w, y, c, o, groups, b0, b1, col, scratch, h, wd, kh, kw, oh, ow, sh, sw, ph, pw] =
         Array.from(
           { length: 20 },
           (_, i) => j(i),

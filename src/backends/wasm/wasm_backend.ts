@@ -334,24 +334,14 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
           parallel(pool, parts, (i) => {
             const [b0, b1] = range(i);
             const off = 4 * b0 * p.c;
-            return dwconvJob([
+            return dwconvJob(
+              p,
               X.ptr + off * p.h * p.w,
               W.ptr,
               Y.ptr + off * ohw,
               (b1 - b0) * p.c,
-              p.c,
-              p.h,
-              p.w,
-              p.kh,
-              p.kw,
-              p.oh,
-              p.ow,
-              p.sh,
-              p.sw,
-              p.ph,
-              p.pw,
               pads[i],
-            ]);
+            );
           }));
         return;
       }
@@ -364,28 +354,7 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
           scratches(parts, gemmBytes, (gs) =>
             parallel(pool, parts, (i) => {
               const [b0, b1] = range(i);
-              return convImagesJob([
-                X.ptr,
-                W.ptr,
-                Y.ptr,
-                p.c,
-                p.h,
-                p.w,
-                p.o,
-                p.kh,
-                p.kw,
-                p.oh,
-                p.ow,
-                p.sh,
-                p.sw,
-                p.ph,
-                p.pw,
-                p.groups,
-                b0,
-                b1,
-                cols[i],
-                gs[i],
-              ]);
+              return convImagesJob(p, X.ptr, W.ptr, Y.ptr, b0, b1, cols[i], gs[i]);
             })),
       );
     },
