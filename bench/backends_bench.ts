@@ -69,7 +69,7 @@ const train = backends.map((backend) => {
 rows.push({ case: "LeNet-300-100 train step, batch 128", values: train, unit: "images/s" });
 
 console.log(
-  `Deno ${Deno.version.deno}, 1 thread each; wasm = ${
+  `Deno ${Deno.version.deno}; js: 1 thread; wasm: ${backends[1].capabilities.threads} thread(s), ${
     (backends[1] as ReturnType<typeof createWasmBackend>).variant
   }`,
 );

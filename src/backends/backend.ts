@@ -210,6 +210,11 @@ export interface Backend {
 
   /** Zero-filled storage. */
   alloc(dtype: DType, size: number): Storage;
+  /**
+   * Storage with unspecified contents, for op outputs that kernels overwrite entirely
+   * (optional; `alloc` is used when absent).
+   */
+  allocUninitialized?(dtype: DType, size: number): Storage;
   /** Storage holding a copy of `data`. */
   upload(data: TypedArray): Storage;
   /** A copy of the elements (only when `capabilities.syncRead`). */

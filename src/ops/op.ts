@@ -49,7 +49,10 @@ export interface OpDef<A> {
 export function apply<A>(op: OpDef<A>, inputs: readonly Tensor[], attrs: A): Tensor {
   const backend = checkInputs(op.name, inputs);
   const shape = op.infer(inputs, attrs);
-  const out = new Tensor(shape, backend.alloc(inputs[0].dtype, sizeOf(shape)), backend);
+  // Every kernel writes its whole output, so op outputs need no zero fill.
+  const size = sizeOf(shape), dtype = inputs[0].dtype;
+  const storage = backend.allocUninitialized?.(dtype, size) ?? backend.alloc(dtype, size);
+  const out = new Tensor(shape, storage, backend);
   op.forward(backend, inputs, out, attrs);
   if (op.backward && isGradEnabled() && inputs.some((t) => t.requiresGrad)) {
     const backward = op.backward;

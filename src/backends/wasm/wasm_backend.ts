@@ -167,15 +167,16 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
     const w = ws(s);
     return new Float32Array(memory.buffer, w.ptr, w.size);
   };
-  const alloc = (dtype: DType, size: number): WasmStorage => {
+  const alloc = (dtype: DType, size: number, zero = true): WasmStorage => {
     if (dtype !== "float32") {
       throw new TypeError(`wasm backend: dtype ${dtype} is not supported (float32 only)`);
     }
-    const ptr = arena.alloc(size * 4);
+    const ptr = arena.alloc(size * 4, zero);
     const s = new WasmStorage(ptr, size, owner);
     registry.register(s, [ptr, size * 4], s);
     return s;
   };
+
   /** Temporary arena block for the duration of `fn`. */
   const scratch = <T>(bytes: number, fn: (ptr: number) => T): T => {
     const ptr = arena.alloc(bytes, false);
@@ -291,9 +292,10 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
     memoryStats: () => arena.stats(),
     dispose: stopPool,
     parallelCalls: () => parallelCalls,
-    alloc,
+    alloc: (dtype: DType, size: number) => alloc(dtype, size),
+    allocUninitialized: (dtype: DType, size: number) => alloc(dtype, size, false),
     upload: (data: TypedArray) => {
-      const s = alloc("float32", data.length);
+      const s = alloc("float32", data.length, false);
       new Float32Array(memory.buffer, s.ptr, s.size).set(data);
       return s;
     },
