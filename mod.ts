@@ -216,3 +216,4 @@ export {
   conv2dOp,
   conv2dParams,
 } from "./src/ops/conv.ts";
+export { layerNorm, type LayerNormAttrs, layerNormOp } from "./src/ops/layer_norm.ts";

@@ -53,3 +53,24 @@ export function f32_cross_entropy_rows(x: usize, labels: usize, out: usize, rows
     store<f32>(out + (<usize>r << 2), <f32>(m + Math.log(s) - <f64>load<f32>(xr + (<usize>label << 2))));
   }
 }
+
+// Row-wise layer normalization: out = (x - mean) * rsqrt(var + eps) * gamma + beta, with
+// the biased variance and f64 statistics.
+export function f32_layer_norm_rows(x: usize, gamma: usize, beta: usize, out: usize, rows: i32, cols: i32, eps: f32): void {
+  for (let r = 0; r < rows; r++) {
+    const xr = x + (<usize>(r * cols) << 2), orow = out + (<usize>(r * cols) << 2);
+    let s: f64 = 0;
+    for (let c = 0; c < cols; c++) s += <f64>load<f32>(xr + (<usize>c << 2));
+    const m = s / <f64>cols;
+    let v: f64 = 0;
+    for (let c = 0; c < cols; c++) {
+      const d = <f64>load<f32>(xr + (<usize>c << 2)) - m;
+      v += d * d;
+    }
+    const rstd = 1 / Math.sqrt(v / <f64>cols + <f64>eps);
+    for (let c = 0; c < cols; c++) {
+      const q = <usize>c << 2;
+      store<f32>(orow + q, <f32>((<f64>load<f32>(xr + q) - m) * rstd) * load<f32>(gamma + q) + load<f32>(beta + q));
+    }
+  }
+}

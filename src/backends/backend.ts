@@ -76,7 +76,8 @@ export type KernelName =
   | "adamw"
   | "conv2d"
   | "conv2d_grad_input"
-  | "conv2d_grad_weight";
+  | "conv2d_grad_weight"
+  | "layer_norm";
 
 /** Every kernel name, in a fixed order. */
 export const ALL_KERNELS: readonly KernelName[] = [
@@ -99,6 +100,7 @@ export const ALL_KERNELS: readonly KernelName[] = [
   "conv2d",
   "conv2d_grad_input",
   "conv2d_grad_weight",
+  "layer_norm",
 ];
 
 /**
@@ -283,6 +285,19 @@ export interface Backend {
   conv2dGradInput(dy: Storage, weight: Storage, dx: Storage, p: Conv2dParams): void;
   /** Gradient of the weight: `dw` (shape `[o, c/groups, kh, kw]`) from `x` and `dy`. */
   conv2dGradWeight(x: Storage, dy: Storage, dw: Storage, p: Conv2dParams): void;
+  /**
+   * Layer normalization of each row of a `[rows, cols]` view:
+   * `out = (x − mean)/sqrt(var + eps)·gamma + beta` with the biased variance.
+   */
+  layerNorm(
+    x: Storage,
+    gamma: Storage,
+    beta: Storage,
+    rows: number,
+    cols: number,
+    eps: number,
+    out: Storage,
+  ): void;
   /** Releases threads, devices or other resources the backend holds (optional). */
   dispose?(): void;
   /** In-place AdamW step on `param` with moment buffers `m`, `v`. */

@@ -8,6 +8,7 @@
 import { addOp, divOp, mulOp, scaleOp, subOp, UNARY_OPS } from "./elementwise.ts";
 import { crossEntropyOp, oneHotOp } from "./loss.ts";
 import { matmulOp } from "./matmul.ts";
+import { layerNormOp } from "./layer_norm.ts";
 import { conv2dGradInputOp, conv2dGradWeightOp, conv2dOp } from "./conv.ts";
 import type { OpDef } from "./op.ts";
 import { broadcastToOp, maxOp, meanOp, sumOp } from "./reduce.ts";
@@ -50,6 +51,7 @@ const ALL: AnyOp[] = [
   conv2dOp,
   conv2dGradInputOp,
   conv2dGradWeightOp,
+  layerNormOp,
 ];
 
 /** Every op by name. */

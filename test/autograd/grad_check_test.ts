@@ -12,6 +12,7 @@ import { logSoftmax, softmax } from "../../src/ops/softmax.ts";
 import { crossEntropy } from "../../src/ops/loss.ts";
 import { apply } from "../../src/ops/op.ts";
 import { conv2d } from "../../src/ops/conv.ts";
+import { layerNorm } from "../../src/ops/layer_norm.ts";
 import { indexAddOp, sliceGradOp } from "../../src/ops/shape_ops.ts";
 import type { UnaryKind } from "../../src/backends/backend.ts";
 
@@ -45,6 +46,8 @@ const CASES: Record<string, () => [(xs: Tensor[]) => Tensor, Tensor[]]> = {
     x64([2, 4, 5, 6]),
     x64([6, 2, 3, 2]),
   ]],
+  layer_norm:
+    () => [([x, g, b]) => layerNorm(x, g, b, { eps: 1e-3 }), [x64([2, 3, 5]), x64([5]), x64([5])]],
   index_add: () => [
     ([a]) => apply(indexAddOp, [a], { axis: 0, indices: Int32Array.of(2, 2, 0), shape: [4, 3] }),
     [x64([3, 3])],

@@ -19,6 +19,7 @@ import { indexSelect, reshape, slice, transpose } from "../../src/ops/shape_ops.
 import { UNARY_KINDS } from "../../src/backends/backend.ts";
 import { SGD } from "../../src/nn/optim/sgd.ts";
 import { conv2d, conv2dGradInputOp, conv2dGradWeightOp } from "../../src/ops/conv.ts";
+import { layerNorm } from "../../src/ops/layer_norm.ts";
 import { apply } from "../../src/ops/op.ts";
 import { AdamW } from "../../src/nn/optim/adamw.ts";
 import { Parameter } from "../../src/nn/parameter.ts";
@@ -160,6 +161,14 @@ for (const be of BACKENDS) {
         ([a]) => indexSelect(a, 1, [n - 1, 0, Math.floor(n / 2)]),
       );
       agree(`reshape ${n}`, be, [[n, 6]], ([a]) => reshape(a, [3, -1]));
+      agree(
+        `layer_norm ${n}`,
+        be,
+        [[3, 2, n], [n], [n]],
+        ([a, g, b]) => layerNorm(a, g, b),
+        0,
+        5e-5,
+      );
     }
   });
 

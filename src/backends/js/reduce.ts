@@ -76,3 +76,25 @@ export function crossEntropyLoop(
     out[r] = max + Math.log(s) - x[o + labels[r]];
   }
 }
+
+/** Row-wise layer normalization with float64 statistics. */
+export function layerNormLoop(
+  x: TypedArray,
+  gamma: TypedArray,
+  beta: TypedArray,
+  rows: number,
+  cols: number,
+  eps: number,
+  out: TypedArray,
+): void {
+  for (let r = 0; r < rows; r++) {
+    const o = r * cols;
+    let m = 0;
+    for (let c = 0; c < cols; c++) m += x[o + c];
+    m /= cols;
+    let v = 0;
+    for (let c = 0; c < cols; c++) v += (x[o + c] - m) * (x[o + c] - m);
+    const rstd = 1 / Math.sqrt(v / cols + eps);
+    for (let c = 0; c < cols; c++) out[o + c] = (x[o + c] - m) * rstd * gamma[c] + beta[c];
+  }
+}

@@ -9,7 +9,7 @@ import { allocArray, type DType, type TypedArray } from "../../tensor/dtype.ts";
 import { arr, JsStorage } from "./js_storage.ts";
 import { binaryLoop, unaryLoop } from "./elementwise.ts";
 import { matmulLoop } from "./matmul.ts";
-import { crossEntropyLoop, reduceLoop, softmaxLoop } from "./reduce.ts";
+import { crossEntropyLoop, layerNormLoop, reduceLoop, softmaxLoop } from "./reduce.ts";
 import { gatherLoop, permuteLoop, scatterAddLoop, sliceGradLoop, sliceLoop } from "./indexing.ts";
 import { adamwLoop, sgdLoop } from "./optim.ts";
 import { conv2dGradInputLoop, conv2dGradWeightLoop, conv2dLoop } from "./conv.ts";
@@ -73,6 +73,8 @@ export function createReferenceBackend(): Backend {
     copy: (x, out) => arr(out).set(arr(x)),
     sgd: (w, g, v, p) => sgdLoop(arr(w), arr(g), v ? arr(v) : null, p),
     adamw: (w, g, m, v, p) => adamwLoop(arr(w), arr(g), arr(m), arr(v), p),
+    layerNorm: (x, g, b, rows, cols, eps, out) =>
+      layerNormLoop(arr(x), arr(g), arr(b), rows, cols, eps, arr(out)),
     conv2d: (x, w, out, p) => conv2dLoop(arr(x), arr(w), arr(out), p),
     conv2dGradInput: (dy, w, dx, p) => conv2dGradInputLoop(arr(dy), arr(w), arr(dx), p),
     conv2dGradWeight: (x, dy, dw, p) => conv2dGradWeightLoop(arr(x), arr(dy), arr(dw), p),

@@ -118,6 +118,15 @@ export interface KernelExports {
     inner: number,
     acc: number,
   ): void;
+  f32_layer_norm_rows(
+    x: number,
+    gamma: number,
+    beta: number,
+    out: number,
+    rows: number,
+    cols: number,
+    eps: number,
+  ): void;
   f32_softmax_rows(x: number, out: number, rows: number, cols: number, log: number): void;
   f32_cross_entropy_rows(x: number, labels: number, out: number, rows: number, cols: number): void;
   f32_sgd(

@@ -500,6 +500,8 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
     },
     softmax: (x, rows, cols, log, out) =>
       k.f32_softmax_rows(ws(x).ptr, ws(out).ptr, rows, cols, log ? 1 : 0),
+    layerNorm: (x, g, b, rows, cols, eps, out) =>
+      k.f32_layer_norm_rows(ws(x).ptr, ws(g).ptr, ws(b).ptr, ws(out).ptr, rows, cols, eps),
     crossEntropy: (x, labels, rows, cols, out) =>
       withInts(labels, (lp) => k.f32_cross_entropy_rows(ws(x).ptr, lp, ws(out).ptr, rows, cols)),
     oneHot: (labels, rows, cols, out) => {
