@@ -157,6 +157,11 @@ export function f32_dwconv2d_grad_weight__wasmsimd(x: usize, dy: usize, dw: usiz
 
 // im2col written straight into the GEMM's packed-B layout (K = cn*kh*kw rows, N = oh*ow
 // columns), so the GEMM skips its own packing of B.
+// @ts-ignore: decorator
+@inline function panelAt(base: usize, panelStride: usize, q: i32): usize {
+  return base + <usize>(q >> 3) * panelStride + (<usize>(q & 7) << 2);
+}
+
 export function f32_im2col_packed(x: usize, bp: usize, cn: i32, h: i32, w: i32, kh: i32, kw: i32, oh: i32, ow: i32, sh: i32, sw: i32, ph: i32, pw: i32): void {
   const K = cn * kh * kw, N = oh * ow;
   const npad = ((N + 7) >> 3) << 3;
@@ -170,16 +175,35 @@ export function f32_im2col_packed(x: usize, bp: usize, cn: i32, h: i32, w: i32, 
         const kc = min(KC, K - p0);
         const base = bp + (<usize>(p0 * npad + (r - p0) * 8) << 2);
         const panelStride = <usize>(kc * 8) << 2;
+        // Output columns whose tap lands inside the image: [lo, hi).
+        const lo = pw - j > 0 ? min(ow, (pw - j + sw - 1) / sw) : 0;
+        const last = w - 1 + pw - j;
+        const hi = last < 0 ? 0 : min(ow, last / sw + 1);
         let q = 0;
         for (let y = 0; y < oh; y++) {
           const iy = y * sh - ph + i;
-          const inside = iy >= 0 && iy < h;
-          const src = plane + (<usize>(iy * w) << 2);
-          for (let x0 = 0; x0 < ow; x0++, q++) {
-            const ix = x0 * sw - pw + j;
-            const v: f32 = inside && ix >= 0 && ix < w ? load<f32>(src + (<usize>ix << 2)) : 0;
-            store<f32>(base + <usize>(q >> 3) * panelStride + (<usize>(q & 7) << 2), v);
+          if (iy < 0 || iy >= h) {
+            for (let x0 = 0; x0 < ow; x0++, q++) store<f32>(panelAt(base, panelStride, q), 0);
+            continue;
           }
+          const src = plane + (<usize>(iy * w - pw + j) << 2);
+          let x0 = 0;
+          for (; x0 < lo; x0++, q++) store<f32>(panelAt(base, panelStride, q), 0);
+          while (x0 < hi) {
+            if (sw == 1 && (q & 7) == 0 && hi - x0 >= 8) {
+              // A whole panel lane group from one contiguous input run: two vector copies.
+              const d = panelAt(base, panelStride, q), sp = src + (<usize>x0 << 2);
+              v128.store(d, v128.load(sp));
+              v128.store(d, v128.load(sp, 16), 16);
+              x0 += 8;
+              q += 8;
+            } else {
+              store<f32>(panelAt(base, panelStride, q), load<f32>(src + (<usize>(x0 * sw) << 2)));
+              x0++;
+              q++;
+            }
+          }
+          for (; x0 < ow; x0++, q++) store<f32>(panelAt(base, panelStride, q), 0);
         }
       }
     }
