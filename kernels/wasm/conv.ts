@@ -61,6 +61,30 @@ export function f32_col2im(col: usize, dx: usize, cn: i32, h: i32, w: i32, kh: i
   }
 }
 
+// Output columns [x0, ow) of row y of a stride-1 depthwise convolution (4 at a time, then one).
+function dwRowTail(pad: usize, k: usize, orow: usize, y: i32, x0: i32, ow: i32, kh: i32, kw: i32, PWd: i32): void {
+  for (; x0 + 4 <= ow; x0 += 4) {
+    let acc = f32x4.splat(0);
+    for (let i = 0; i < kh; i++) {
+      const prow = pad + (<usize>((y + i) * PWd + x0) << 2);
+      const krow = k + (<usize>(i * kw) << 2);
+      for (let j = 0; j < kw; j++) {
+        acc = madd(v128.load(prow + (<usize>j << 2)), v128.load32_splat(krow + (<usize>j << 2)), acc);
+      }
+    }
+    v128.store(orow + (<usize>x0 << 2), acc);
+  }
+  for (; x0 < ow; x0++) {
+    let s: f32 = 0;
+    for (let i = 0; i < kh; i++) {
+      const prow = pad + (<usize>((y + i) * PWd + x0) << 2);
+      const krow = k + (<usize>(i * kw) << 2);
+      for (let j = 0; j < kw; j++) s += load<f32>(prow + (<usize>j << 2)) * load<f32>(krow + (<usize>j << 2));
+    }
+    store<f32>(orow + (<usize>x0 << 2), s);
+  }
+}
+
 // Depthwise convolution of `planes` channel planes (multiplier 1): out[p] = x[p] ⋆ wt[p % c].
 // `pad` is scratch for one zero-padded plane ((h+2ph) x (w+2pw) + 16 floats).
 export function f32_dwconv2d__wasmsimd(x: usize, wt: usize, out: usize, planes: i32, c: i32, h: i32, w: i32, kh: i32, kw: i32, oh: i32, ow: i32, sh: i32, sw: i32, ph: i32, pw: i32, pad: usize): void {
@@ -73,7 +97,41 @@ export function f32_dwconv2d__wasmsimd(x: usize, wt: usize, out: usize, planes: 
     }
     const k = wt + (<usize>((p % c) * kh * kw) << 2);
     const dst = out + (<usize>(p * oh * ow) << 2);
-    for (let y = 0; y < oh; y++) {
+    let y = 0;
+    if (sh == 1 && sw == 1) {
+      // Two output rows at once: input row y+r feeds row y with kernel row r and row y+1
+      // with kernel row r-1, so each input vector is loaded once for both.
+      for (; y + 2 <= oh; y += 2) {
+        const o0 = dst + (<usize>(y * ow) << 2), o1 = o0 + (<usize>ow << 2);
+        let x0 = 0;
+        for (; x0 + 16 <= ow; x0 += 16) {
+          let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
+          let b0 = f32x4.splat(0), b1 = f32x4.splat(0), b2 = f32x4.splat(0), b3 = f32x4.splat(0);
+          for (let r = 0; r <= kh; r++) {
+            const prow = pad + (<usize>((y + r) * PWd + x0) << 2);
+            for (let j = 0; j < kw; j++) {
+              const q = prow + (<usize>j << 2);
+              const v0 = v128.load(q), v1 = v128.load(q, 16), v2 = v128.load(q, 32), v3 = v128.load(q, 48);
+              if (r < kh) {
+                const w0 = v128.load32_splat(k + (<usize>(r * kw + j) << 2));
+                a0 = madd(v0, w0, a0); a1 = madd(v1, w0, a1); a2 = madd(v2, w0, a2); a3 = madd(v3, w0, a3);
+              }
+              if (r > 0) {
+                const w1 = v128.load32_splat(k + (<usize>((r - 1) * kw + j) << 2));
+                b0 = madd(v0, w1, b0); b1 = madd(v1, w1, b1); b2 = madd(v2, w1, b2); b3 = madd(v3, w1, b3);
+              }
+            }
+          }
+          const p0 = o0 + (<usize>x0 << 2), p1 = o1 + (<usize>x0 << 2);
+          v128.store(p0, a0); v128.store(p0, a1, 16); v128.store(p0, a2, 32); v128.store(p0, a3, 48);
+          v128.store(p1, b0); v128.store(p1, b1, 16); v128.store(p1, b2, 32); v128.store(p1, b3, 48);
+        }
+        // Remaining columns of both rows: the one-row path below.
+        dwRowTail(pad, k, o0, y, x0, ow, kh, kw, PWd);
+        dwRowTail(pad, k, o1, y + 1, x0, ow, kh, kw, PWd);
+      }
+    }
+    for (; y < oh; y++) {
       const orow = dst + (<usize>(y * ow) << 2);
       let x0 = 0;
       if (sw == 1) {
