@@ -12,18 +12,18 @@ export const KC = 256;
   return f32x4.add(f32x4.mul(a, b), c);
 }
 
-// Packs rows [p0, p0+kc) of op(B) (k x n) into panels of NR columns: panel j holds
-// kc rows of NR floats, zero padded past n.
-function packB(b: usize, bp: usize, n: i32, k: i32, p0: i32, kc: i32, transB: bool): void {
-  const panels = (n + NR - 1) / NR;
+// Packs rows [p0, p0+kc) and columns [j0, j1) of op(B) (k x n) into panels of NR
+// columns: panel jp holds kc rows of NR floats, zero padded past j1.
+function packB(b: usize, bp: usize, n: i32, k: i32, p0: i32, kc: i32, transB: bool, j0: i32, j1: i32): void {
+  const panels = (j1 - j0 + NR - 1) / NR;
   for (let jp = 0; jp < panels; jp++) {
     const dst = bp + (<usize>(jp * kc * NR) << 2);
     for (let p = 0; p < kc; p++) {
       const row = dst + (<usize>(p * NR) << 2);
       for (let q = 0; q < NR; q++) {
-        const j = jp * NR + q;
+        const j = j0 + jp * NR + q;
         let v: f32 = 0;
-        if (j < n) {
+        if (j < j1) {
           v = transB
             ? load<f32>(b + (<usize>(j * k + p0 + p) << 2))
             : load<f32>(b + (<usize>((p0 + p) * n + j) << 2));
@@ -127,14 +127,15 @@ export function packedBFloats(n: i32, k: i32): i32 {
   return ((n + NR - 1) / NR) * NR * k;
 }
 
-// C[m x n] = op(A)·op(B) for rows [i0, i1) of C. scratch: gemmScratchFloats floats.
-// bPacked: `b` is already in the packed-B layout (transB ignored).
+// C[m x n] = op(A)·op(B) for rows [i0, i1) and columns [j0, j1) of C (j0 a multiple of 8
+// when bPacked). scratch: gemmScratchFloats floats. bPacked: `b` is already in the packed-B
+// layout for all n columns (transB ignored).
 export function f32_gemm(
   a: usize, b: usize, c: usize, m: i32, n: i32, k: i32, transA: bool, transB: bool,
-  scratch: usize, i0: i32, i1: i32, bPacked: bool,
+  scratch: usize, i0: i32, i1: i32, j0: i32, j1: i32, bPacked: bool,
 ): void {
   if (k == 0) {
-    for (let i = i0; i < i1; i++) memory.fill(c + (<usize>(i * n) << 2), 0, <usize>n << 2);
+    for (let i = i0; i < i1; i++) memory.fill(c + (<usize>(i * n + j0) << 2), 0, <usize>(j1 - j0) << 2);
     return;
   }
   const kcMax = min(k, KC);
@@ -142,19 +143,21 @@ export function f32_gemm(
   const rows = i1 - i0;
   const bp = ap + (<usize>(((rows + MR - 1) / MR) * MR * kcMax) << 2);
   const aOff = transA ? a + (<usize>i0 << 2) : a + (<usize>(i0 * k) << 2);
+  const npadAll = ((n + NR - 1) / NR) * NR;
+  const panelsN = (j1 - j0 + NR - 1) / NR;
+  const panelsM = (rows + MR - 1) / MR;
   for (let p0 = 0; p0 < k; p0 += KC) {
     const kc = min(KC, k - p0);
-    const bpk = bPacked ? b + (<usize>(p0 * (((n + NR - 1) / NR) * NR)) << 2) : bp;
-    if (!bPacked) packB(b, bp, n, k, p0, kc, transB);
+    const bpk = bPacked ? b + (<usize>(p0 * npadAll + (j0 / NR) * kc * NR) << 2) : bp;
+    if (!bPacked) packB(b, bp, n, k, p0, kc, transB, j0, j1);
     packA(aOff, ap, rows, transA ? m : k, p0, kc, transA);
-    const panelsN = (n + NR - 1) / NR;
-    const panelsM = (rows + MR - 1) / MR;
     for (let jp = 0; jp < panelsN; jp++) {
       const bpj = bpk + (<usize>(jp * kc * NR) << 2);
-      const cols = min(NR, n - jp * NR);
+      const col0 = j0 + jp * NR;
+      const cols = min(NR, j1 - col0);
       for (let ip = 0; ip < panelsM; ip++) {
         const r = min(MR, rows - ip * MR);
-        const ctile = c + (<usize>((i0 + ip * MR) * n + jp * NR) << 2);
+        const ctile = c + (<usize>((i0 + ip * MR) * n + col0) << 2);
         f32_gemm_6x8__wasmsimd(ap + (<usize>(ip * kc * MR) << 2), bpj, kc, ctile, n, r, cols, p0 > 0, scratch);
       }
     }

@@ -12,22 +12,43 @@ import type { KernelExports } from "./loader.ts";
 /** Job kinds. */
 export const JOB = { gemm: 0, convImages: 1, dwconv: 2 } as const;
 
-/** GEMM rows [i0, i1): a, b, c, m, n, k, transA, transB, scratch, i0, i1, bPacked. */
-export function gemmJob(
-  a: number,
-  b: number,
-  c: number,
-  m: number,
-  n: number,
-  k: number,
-  transA: boolean,
-  transB: boolean,
-  scratch: number,
-  i0: number,
-  i1: number,
-  bPacked: boolean,
-): number[] {
-  return [JOB.gemm, a, b, c, m, n, k, +transA, +transB, scratch, i0, i1, +bPacked];
+/** GEMM block rows [i0, i1) × columns [j0, j1) of C (`f32_gemm` arguments). */
+export interface GemmBlock {
+  a: number;
+  b: number;
+  c: number;
+  m: number;
+  n: number;
+  k: number;
+  transA: boolean;
+  transB: boolean;
+  scratch: number;
+  i0: number;
+  i1: number;
+  j0: number;
+  j1: number;
+  bPacked: boolean;
+}
+
+/** The record of a GEMM block. */
+export function gemmJob(g: GemmBlock): number[] {
+  return [
+    JOB.gemm,
+    g.a,
+    g.b,
+    g.c,
+    g.m,
+    g.n,
+    g.k,
+    +g.transA,
+    +g.transB,
+    g.scratch,
+    g.i0,
+    g.i1,
+    g.j0,
+    g.j1,
+    +g.bPacked,
+  ];
 }
 
 /** The spatial geometry shared by the convolution records: h, w, kh, kw, oh, ow, sh, sw, ph, pw. */
@@ -69,7 +90,22 @@ export function runJob(k: KernelExports, job: ArrayLike<number>): void {
   const j = (i: number) => job[i + 1];
   switch (job[0]) {
     case JOB.gemm:
-      k.f32_gemm(j(0), j(1), j(2), j(3), j(4), j(5), j(6), j(7), j(8), j(9), j(10), j(11));
+      k.f32_gemm(
+        j(0),
+        j(1),
+        j(2),
+        j(3),
+        j(4),
+        j(5),
+        j(6),
+        j(7),
+        j(8),
+        j(9),
+        j(10),
+        j(11),
+        j(12),
+        j(13),
+      );
       return;
     case JOB.convImages: {
       const [x, w, y, c, o, groups, b0, b1, col, scratch, h, wd, kh, kw, oh, ow, sh, sw, ph, pw] =
@@ -95,6 +131,8 @@ export function runJob(k: KernelExports, job: ArrayLike<number>): void {
             scratch,
             0,
             og,
+            0,
+            ohw,
             direct ? 0 : 1,
           );
         }

@@ -16,6 +16,8 @@ export interface KernelExports {
     scratch: number,
     i0: number,
     i1: number,
+    j0: number,
+    j1: number,
     bPacked: number,
   ): void;
   packedBFloats(n: number, k: number): number;

@@ -29,7 +29,7 @@ import {
 } from "./loader.ts";
 import { MAX_PAGES } from "./_gen/kernels.ts";
 import { controlInts, ThreadPool } from "./thread_pool.ts";
-import { convImagesJob, dwconvJob, gemmJob, runJob } from "./jobs.ts";
+import { convImagesJob, dwconvJob, type GemmBlock, gemmJob, runJob } from "./jobs.ts";
 
 /** GEMMs below this many flops stay on the calling thread. */
 const PARALLEL_FLOPS = 1 << 21;
@@ -216,30 +216,38 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
     transB: boolean,
     bPacked = false,
   ) => {
-    const pool = m >= 8 && 2 * m * n * kk >= PARALLEL_FLOPS ? activePool() : null;
+    const pool = (m >= 8 || n >= 16) && 2 * m * n * kk >= PARALLEL_FLOPS ? activePool() : null;
     const parts = pool ? pool.size + 1 : 1;
-    const step = Math.ceil(m / parts / 4) * 4;
+    // Split columns when there are enough of them (each thread packs only its share of B);
+    // else rows. Either way every element sums in the same order: results do not change.
+    const byCols = n >= 16 * parts;
+    const step = byCols ? Math.ceil(n / parts / 8) * 8 : Math.ceil(m / parts / 4) * 4;
+    const block = (i: number, sp: number): GemmBlock => {
+      const lo = i * step, hi = (i + 1) * step;
+      return {
+        a,
+        b,
+        c,
+        m,
+        n,
+        k: kk,
+        transA,
+        transB,
+        scratch: sp,
+        i0: byCols ? 0 : Math.min(m, lo),
+        i1: byCols ? m : Math.min(m, hi),
+        j0: byCols ? Math.min(n, lo) : 0,
+        j1: byCols ? Math.min(n, hi) : n,
+        bPacked,
+      };
+    };
     scratches(
       parts,
       k.gemmScratchFloats(m, n, kk) * 4 + 64,
-      (sp) =>
-        parallel(pool, parts, (i) =>
-          gemmJob(
-            a,
-            b,
-            c,
-            m,
-            n,
-            kk,
-            transA,
-            transB,
-            sp[i],
-            Math.min(m, i * step),
-            Math.min(m, (i + 1) * step),
-            bPacked,
-          )),
+      (sp) => parallel(pool, parts, (i) => gemmJob(block(i, sp[i]))),
     );
   };
+
   /** A 1×1, stride-1, unpadded convolution reads its input as the im2col matrix. */
   const direct = (p: Conv2dParams) =>
     p.kh === 1 && p.kw === 1 && p.sh === 1 && p.sw === 1 && p.ph === 0 && p.pw === 0;
