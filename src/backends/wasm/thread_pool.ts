@@ -11,6 +11,9 @@ import type { KernelVariant } from "./loader.ts";
 /** Control block layout (Int32 slots): per worker, [active, job record…]. */
 export const CTRL = { seq: 0, done: 1, stop: 2, ready: 4, slots: 16, slotSize: 32 } as const;
 
+/** Polls of a waiting thread before it sleeps on the futex (a few tens of microseconds). */
+export const SPIN = 20000;
+
 /** Int32 slots the control block needs for `workers` workers. */
 export function controlInts(workers: number): number {
   return CTRL.slots + CTRL.slotSize * workers;
@@ -70,6 +73,7 @@ export class ThreadPool {
     Atomics.add(c, CTRL.seq, 1);
     Atomics.notify(c, CTRL.seq);
     own();
+    for (let i = 0; i < SPIN && Atomics.load(c, CTRL.done) < this.#workers.length; i++);
     let d: number;
     while ((d = Atomics.load(c, CTRL.done)) < this.#workers.length) Atomics.wait(c, CTRL.done, d);
   }

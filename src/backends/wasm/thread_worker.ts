@@ -3,7 +3,7 @@
 // waits for job records in the control block (see thread_pool.ts and jobs.ts).
 import { runJob } from "./jobs.ts";
 import { instantiateKernels, type KernelVariant } from "./loader.ts";
-import { controlInts, CTRL } from "./thread_pool.ts";
+import { controlInts, CTRL, SPIN } from "./thread_pool.ts";
 
 type Init = { memory: WebAssembly.Memory; ctrlPtr: number; index: number; variant: KernelVariant };
 
@@ -14,7 +14,10 @@ self.onmessage = (e: MessageEvent<Init>) => {
   let seq = Atomics.load(ctrl(), CTRL.seq);
   Atomics.store(ctrl(), CTRL.ready + index, 1);
   for (;;) {
-    Atomics.wait(ctrl(), CTRL.seq, seq);
+    // Spin briefly before sleeping: back-to-back kernels then start without a futex wake-up.
+    const c0 = ctrl();
+    for (let i = 0; i < SPIN && Atomics.load(c0, CTRL.seq) === seq; i++);
+    Atomics.wait(c0, CTRL.seq, seq);
     const c = ctrl();
     seq = Atomics.load(c, CTRL.seq);
     if (Atomics.load(c, CTRL.stop)) break;
