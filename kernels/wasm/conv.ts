@@ -126,7 +126,43 @@ export function f32_dwconv2d__wasmsimd(x: usize, wt: usize, out: usize, planes: 
           v128.store(p0, a0); v128.store(p0, a1, 16); v128.store(p0, a2, 32); v128.store(p0, a3, 48);
           v128.store(p1, b0); v128.store(p1, b1, 16); v128.store(p1, b2, 32); v128.store(p1, b3, 48);
         }
-        // Remaining columns of both rows: the one-row path below.
+        // 8, then 4 columns of both rows at a time, then the one-row path for the last few.
+        for (; x0 + 8 <= ow; x0 += 8) {
+          let a0 = f32x4.splat(0), a1 = f32x4.splat(0), b0 = f32x4.splat(0), b1 = f32x4.splat(0);
+          for (let r = 0; r <= kh; r++) {
+            const prow = pad + (<usize>((y + r) * PWd + x0) << 2);
+            for (let j = 0; j < kw; j++) {
+              const q = prow + (<usize>j << 2);
+              const v0 = v128.load(q), v1 = v128.load(q, 16);
+              if (r < kh) {
+                const w0 = v128.load32_splat(k + (<usize>(r * kw + j) << 2));
+                a0 = madd(v0, w0, a0);
+                a1 = madd(v1, w0, a1);
+              }
+              if (r > 0) {
+                const w1 = v128.load32_splat(k + (<usize>((r - 1) * kw + j) << 2));
+                b0 = madd(v0, w1, b0);
+                b1 = madd(v1, w1, b1);
+              }
+            }
+          }
+          const p0 = o0 + (<usize>x0 << 2), p1 = o1 + (<usize>x0 << 2);
+          v128.store(p0, a0); v128.store(p0, a1, 16);
+          v128.store(p1, b0); v128.store(p1, b1, 16);
+        }
+        for (; x0 + 4 <= ow; x0 += 4) {
+          let a0 = f32x4.splat(0), b0 = f32x4.splat(0);
+          for (let r = 0; r <= kh; r++) {
+            const prow = pad + (<usize>((y + r) * PWd + x0) << 2);
+            for (let j = 0; j < kw; j++) {
+              const v0 = v128.load(prow + (<usize>j << 2));
+              if (r < kh) a0 = madd(v0, v128.load32_splat(k + (<usize>(r * kw + j) << 2)), a0);
+              if (r > 0) b0 = madd(v0, v128.load32_splat(k + (<usize>((r - 1) * kw + j) << 2)), b0);
+            }
+          }
+          v128.store(o0 + (<usize>x0 << 2), a0);
+          v128.store(o1 + (<usize>x0 << 2), b0);
+        }
         dwRowTail(pad, k, o0, y, x0, ow, kh, kw, PWd);
         dwRowTail(pad, k, o1, y + 1, x0, ow, kh, kw, PWd);
       }
