@@ -220,8 +220,10 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
     const parts = pool ? pool.size + 1 : 1;
     // Split columns when there are enough of them (each thread packs only its share of B);
     // else rows. Either way every element sums in the same order: results do not change.
-    const byCols = n >= 16 * parts;
-    const step = byCols ? Math.ceil(n / parts / 8) * 8 : Math.ceil(m / parts / 4) * 4;
+    // Pick the split whose largest share (in whole 8-column / 6-row tiles) is smaller.
+    const colStep = Math.ceil(n / parts / 8) * 8, rowStep = Math.ceil(m / parts / 6) * 6;
+    const byCols = n >= 16 * parts && (m < 6 * parts || colStep / n <= rowStep / m);
+    const step = byCols ? colStep : rowStep;
     const block = (i: number, sp: number): GemmBlock => {
       const lo = i * step, hi = (i + 1) * step;
       return {
