@@ -89,7 +89,7 @@ for (const be of BACKENDS) {
       }
     }
     // Past the k-block (256) and not multiples of the 4x8 tile; large.
-    for (const [m, k, n] of [[37, 300, 29], [130, 600, 67], [5, 1031, 3]]) {
+    for (const [m, k, n] of [[37, 300, 29], [130, 600, 67], [5, 1031, 3], [20, 30, 600]]) {
       for (const [tA, tB] of [[false, false], [false, true], [true, false], [true, true]]) {
         agree(
           `matmul ${m}x${k}x${n} ${tA}${tB}`,
