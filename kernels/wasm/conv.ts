@@ -61,23 +61,26 @@ export function f32_col2im(col: usize, dx: usize, cn: i32, h: i32, w: i32, kh: i
   }
 }
 
-// Output columns [x0, ow) of row y of a stride-1 depthwise convolution (4 at a time, then one).
-function dwRowTail(pad: usize, k: usize, orow: usize, y: i32, x0: i32, ow: i32, kh: i32, kw: i32, PWd: i32): void {
-  for (; x0 + 4 <= ow; x0 += 4) {
-    let acc = f32x4.splat(0);
-    for (let i = 0; i < kh; i++) {
-      const prow = pad + (<usize>((y + i) * PWd + x0) << 2);
-      const krow = k + (<usize>(i * kw) << 2);
-      for (let j = 0; j < kw; j++) {
-        acc = madd(v128.load(prow + (<usize>j << 2)), v128.load32_splat(krow + (<usize>j << 2)), acc);
+// Output columns [x0, ow) of output row y of a depthwise convolution over the padded plane:
+// 4 at a time when the horizontal stride is 1, then one at a time.
+function dwRowTail(pad: usize, k: usize, orow: usize, y: i32, x0: i32, ow: i32, kh: i32, kw: i32, PWd: i32, sh: i32, sw: i32): void {
+  if (sw == 1) {
+    for (; x0 + 4 <= ow; x0 += 4) {
+      let acc = f32x4.splat(0);
+      for (let i = 0; i < kh; i++) {
+        const prow = pad + (<usize>((y * sh + i) * PWd + x0) << 2);
+        const krow = k + (<usize>(i * kw) << 2);
+        for (let j = 0; j < kw; j++) {
+          acc = madd(v128.load(prow + (<usize>j << 2)), v128.load32_splat(krow + (<usize>j << 2)), acc);
+        }
       }
+      v128.store(orow + (<usize>x0 << 2), acc);
     }
-    v128.store(orow + (<usize>x0 << 2), acc);
   }
   for (; x0 < ow; x0++) {
     let s: f32 = 0;
     for (let i = 0; i < kh; i++) {
-      const prow = pad + (<usize>((y + i) * PWd + x0) << 2);
+      const prow = pad + (<usize>((y * sh + i) * PWd + x0 * sw) << 2);
       const krow = k + (<usize>(i * kw) << 2);
       for (let j = 0; j < kw; j++) s += load<f32>(prow + (<usize>j << 2)) * load<f32>(krow + (<usize>j << 2));
     }
@@ -163,8 +166,8 @@ export function f32_dwconv2d__wasmsimd(x: usize, wt: usize, out: usize, planes: 
           v128.store(o0 + (<usize>x0 << 2), a0);
           v128.store(o1 + (<usize>x0 << 2), b0);
         }
-        dwRowTail(pad, k, o0, y, x0, ow, kh, kw, PWd);
-        dwRowTail(pad, k, o1, y + 1, x0, ow, kh, kw, PWd);
+        dwRowTail(pad, k, o0, y, x0, ow, kh, kw, PWd, 1, 1);
+        dwRowTail(pad, k, o1, y + 1, x0, ow, kh, kw, PWd, 1, 1);
       }
     }
     for (; y < oh; y++) {
@@ -192,27 +195,8 @@ export function f32_dwconv2d__wasmsimd(x: usize, wt: usize, out: usize, planes: 
           v128.store(o, a2, 32);
           v128.store(o, a3, 48);
         }
-        for (; x0 + 4 <= ow; x0 += 4) {
-          let acc = f32x4.splat(0);
-          for (let i = 0; i < kh; i++) {
-            const prow = pad + (<usize>((y * sh + i) * PWd + x0) << 2);
-            const krow = k + (<usize>(i * kw) << 2);
-            for (let j = 0; j < kw; j++) {
-              acc = madd(v128.load(prow + (<usize>j << 2)), v128.load32_splat(krow + (<usize>j << 2)), acc);
-            }
-          }
-          v128.store(orow + (<usize>x0 << 2), acc);
-        }
       }
-      for (; x0 < ow; x0++) {
-        let s: f32 = 0;
-        for (let i = 0; i < kh; i++) {
-          const prow = pad + (<usize>((y * sh + i) * PWd + x0 * sw) << 2);
-          const krow = k + (<usize>(i * kw) << 2);
-          for (let j = 0; j < kw; j++) s += load<f32>(prow + (<usize>j << 2)) * load<f32>(krow + (<usize>j << 2));
-        }
-        store<f32>(orow + (<usize>x0 << 2), s);
-      }
+      dwRowTail(pad, k, orow, y, x0, ow, kh, kw, PWd, sh, sw);
     }
   }
 }

@@ -55,71 +55,11 @@ function packA(a: usize, ap: usize, rows: i32, ld: i32, p0: i32, kc: i32, transA
   }
 }
 
-// 6x8 micro-kernel over packed panels; writes (or adds to) the valid part of the tile.
+// 6x8 micro-kernel; writes (or adds to) the valid part of the tile. A's six rows start at
+// `ap`, `lda` bytes apart, and advance `astep` bytes per k: a packed panel is (4, 24), a
+// row-major A read in place is (row stride, 4).
 function f32_gemm_6x8__wasmsimd(
-  ap: usize, bp: usize, kc: i32, c: usize, ldc: i32, rows: i32, cols: i32, accumulate: bool, tile: usize,
-): void {
-  let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
-  let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
-  let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
-  let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
-  let c40 = f32x4.splat(0), c41 = f32x4.splat(0);
-  let c50 = f32x4.splat(0), c51 = f32x4.splat(0);
-  let pa = ap, pb = bp;
-  for (let p = 0; p < kc; p++) {
-    const b0 = v128.load(pb);
-    const b1 = v128.load(pb, 16);
-    let a = v128.load32_splat(pa);
-    c00 = madd(a, b0, c00); c01 = madd(a, b1, c01);
-    a = v128.load32_splat(pa, 4);
-    c10 = madd(a, b0, c10); c11 = madd(a, b1, c11);
-    a = v128.load32_splat(pa, 8);
-    c20 = madd(a, b0, c20); c21 = madd(a, b1, c21);
-    a = v128.load32_splat(pa, 12);
-    c30 = madd(a, b0, c30); c31 = madd(a, b1, c31);
-    a = v128.load32_splat(pa, 16);
-    c40 = madd(a, b0, c40); c41 = madd(a, b1, c41);
-    a = v128.load32_splat(pa, 20);
-    c50 = madd(a, b0, c50); c51 = madd(a, b1, c51);
-    pa += MR << 2;
-    pb += NR << 2;
-  }
-  // Spill to the tile buffer (6 rows x 8), then write the valid part (full tiles too:
-  // a store per row is as cheap as the direct path and keeps one code path).
-  const t = tile;
-  v128.store(t, c00); v128.store(t, c01, 16);
-  v128.store(t, c10, 32); v128.store(t, c11, 48);
-  v128.store(t, c20, 64); v128.store(t, c21, 80);
-  v128.store(t, c30, 96); v128.store(t, c31, 112);
-  v128.store(t, c40, 128); v128.store(t, c41, 144);
-  v128.store(t, c50, 160); v128.store(t, c51, 176);
-  if (cols == NR) {
-    for (let r = 0; r < rows; r++) {
-      const dst = c + (<usize>(r * ldc) << 2);
-      let v0 = v128.load(t + (<usize>(r * NR) << 2));
-      let v1 = v128.load(t + (<usize>(r * NR) << 2), 16);
-      if (accumulate) {
-        v0 = f32x4.add(v0, v128.load(dst));
-        v1 = f32x4.add(v1, v128.load(dst, 16));
-      }
-      v128.store(dst, v0);
-      v128.store(dst, v1, 16);
-    }
-    return;
-  }
-  for (let r = 0; r < rows; r++) {
-    for (let q = 0; q < cols; q++) {
-      const dst = c + (<usize>(r * ldc + q) << 2);
-      const v = load<f32>(t + (<usize>(r * NR + q) << 2));
-      store<f32>(dst, accumulate ? load<f32>(dst) + v : v);
-    }
-  }
-}
-
-// The same 6x8 micro-kernel reading six rows of a row-major A directly (row stride `lda`
-// bytes): no packing of A when it is not transposed and the tile is full.
-function f32_gemm_6x8_rowA__wasmsimd(
-  ap: usize, lda: usize, bp: usize, kc: i32, c: usize, ldc: i32, rows: i32, cols: i32, accumulate: bool, tile: usize,
+  ap: usize, lda: usize, astep: usize, bp: usize, kc: i32, c: usize, ldc: i32, rows: i32, cols: i32, accumulate: bool, tile: usize,
 ): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
   let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
@@ -143,7 +83,7 @@ function f32_gemm_6x8_rowA__wasmsimd(
     c40 = madd(a, b0, c40); c41 = madd(a, b1, c41);
     a = v128.load32_splat(pa + 5 * lda);
     c50 = madd(a, b0, c50); c51 = madd(a, b1, c51);
-    pa += 4;
+    pa += astep;
     pb += NR << 2;
   }
   // Spill to the tile buffer (6 rows x 8), then write the valid part (full tiles too:
@@ -231,9 +171,9 @@ export function f32_gemm(
         const ctile = c + (<usize>((i0 + ip * MR) * n + col0) << 2);
         if (ip < fullM) {
           const arow = aOff + (<usize>(ip * MR * k + p0) << 2);
-          f32_gemm_6x8_rowA__wasmsimd(arow, <usize>k << 2, bpj, kc, ctile, n, r, cols, p0 > 0, scratch);
+          f32_gemm_6x8__wasmsimd(arow, <usize>k << 2, 4, bpj, kc, ctile, n, r, cols, p0 > 0, scratch);
         } else {
-          f32_gemm_6x8__wasmsimd(ap + (<usize>(ip * kc * MR) << 2), bpj, kc, ctile, n, r, cols, p0 > 0, scratch);
+          f32_gemm_6x8__wasmsimd(ap + (<usize>(ip * kc * MR) << 2), 4, MR << 2, bpj, kc, ctile, n, r, cols, p0 > 0, scratch);
         }
       }
     }

@@ -85,36 +85,33 @@ export function dwconvJob(
   return [JOB.dwconv, x, w, y, planes, p.c, ...geometry(p), pad];
 }
 
+/** A 1×1, stride-1, unpadded convolution reads its input as the im2col matrix. */
+export function isDirectConv(
+  kh: number,
+  kw: number,
+  sh: number,
+  sw: number,
+  ph: number,
+  pw: number,
+): boolean {
+  return kh === 1 && kw === 1 && sh === 1 && sw === 1 && ph === 0 && pw === 0;
+}
+
+/** A kernel taking only integer and float arguments. */
+type NumericKernel = (...args: number[]) => void;
+
 /** Runs one job record. */
 export function runJob(k: KernelExports, job: ArrayLike<number>): void {
-  const j = (i: number) => job[i + 1];
+  const args = (n: number) => Array.from({ length: n }, (_, i) => job[i + 1]);
   switch (job[0]) {
     case JOB.gemm:
-      k.f32_gemm(
-        j(0),
-        j(1),
-        j(2),
-        j(3),
-        j(4),
-        j(5),
-        j(6),
-        j(7),
-        j(8),
-        j(9),
-        j(10),
-        j(11),
-        j(12),
-        j(13),
-      );
+      (k.f32_gemm as NumericKernel)(...args(14));
       return;
     case JOB.convImages: {
       const [x, w, y, c, o, groups, b0, b1, col, scratch, h, wd, kh, kw, oh, ow, sh, sw, ph, pw] =
-        Array.from(
-          { length: 20 },
-          (_, i) => j(i),
-        );
+        args(20);
       const cg = c / groups, og = o / groups, kk = cg * kh * kw, ohw = oh * ow;
-      const direct = kh === 1 && kw === 1 && sh === 1 && sw === 1 && ph === 0 && pw === 0;
+      const direct = isDirectConv(kh, kw, sh, sw, ph, pw);
       for (let b = b0; b < b1; b++) {
         for (let g = 0; g < groups; g++) {
           const xg = x + 4 * (b * c + g * cg) * h * wd;
@@ -140,24 +137,7 @@ export function runJob(k: KernelExports, job: ArrayLike<number>): void {
       return;
     }
     case JOB.dwconv:
-      k.f32_dwconv2d__wasmsimd(
-        j(0),
-        j(1),
-        j(2),
-        j(3),
-        j(4),
-        j(5),
-        j(6),
-        j(7),
-        j(8),
-        j(9),
-        j(10),
-        j(11),
-        j(12),
-        j(13),
-        j(14),
-        j(15),
-      );
+      (k.f32_dwconv2d__wasmsimd as NumericKernel)(...args(16));
       return;
     default:
       throw new Error(`wasm backend: unknown job kind ${job[0]}`);

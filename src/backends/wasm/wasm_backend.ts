@@ -29,7 +29,7 @@ import {
 } from "./loader.ts";
 import { MAX_PAGES } from "./_gen/kernels.ts";
 import { controlInts, ThreadPool } from "./thread_pool.ts";
-import { convImagesJob, dwconvJob, type GemmBlock, gemmJob, runJob } from "./jobs.ts";
+import { convImagesJob, dwconvJob, type GemmBlock, gemmJob, isDirectConv, runJob } from "./jobs.ts";
 
 /** GEMMs below this many flops stay on the calling thread. */
 const PARALLEL_FLOPS = 1 << 21;
@@ -251,8 +251,7 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
   };
 
   /** A 1×1, stride-1, unpadded convolution reads its input as the im2col matrix. */
-  const direct = (p: Conv2dParams) =>
-    p.kh === 1 && p.kw === 1 && p.sh === 1 && p.sw === 1 && p.ph === 0 && p.pw === 0;
+  const direct = (p: Conv2dParams) => isDirectConv(p.kh, p.kw, p.sh, p.sw, p.ph, p.pw);
   const im2col = (x: number, col: number, cn: number, p: Conv2dParams) =>
     k.f32_im2col(x, col, cn, p.h, p.w, p.kh, p.kw, p.oh, p.ow, p.sh, p.sw, p.ph, p.pw);
   /** Calls `fn` per image and group with a column buffer of `cg·kh·kw × oh·ow` floats. */
