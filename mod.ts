@@ -120,6 +120,22 @@ export {
   trainStep,
 } from "./src/nn/train.ts";
 export { ProgressBar, type ProgressSink, stderrSink } from "./src/nn/progress.ts";
+export {
+  channelAffine,
+  conv2dBias,
+  dropout,
+  dropPath,
+  globalAvgPool,
+  perChannel,
+  pool2d,
+  type PoolKind,
+} from "./src/nn/image_functional.ts";
+export {
+  batchNorm,
+  type BatchNormOptions,
+  type Compensation,
+  compensatedLayerNorm,
+} from "./src/nn/norm_functional.ts";
 
 export type { AttrValue, Graph, GraphInput, GraphNode, SymShape } from "./src/graph/ir.ts";
 export {
@@ -127,6 +143,8 @@ export {
   type LayerChannels,
   type LayerOp,
   type ParamSlot,
+  type ParamView,
+  type RunContext,
 } from "./src/graph/layer_ops.ts";
 export { GraphBuilder } from "./src/graph/builder.ts";
 export { GraphModule } from "./src/graph/graph_module.ts";
@@ -151,8 +169,20 @@ export { writeFileAtomic } from "./src/io/atomic_write.ts";
 export { decodeSafetensors, encodeSafetensors, type NamedArray } from "./src/io/safetensors.ts";
 export { decodeModel, encodeModel, loadModel, saveModel } from "./src/io/model_file.ts";
 
-export { denseChain, type DenseLayer, UnsupportedLayerError } from "./src/prune/chain.ts";
-export { clearMasks, countNonzeroWeights, ensureMasks, maskWhere } from "./src/prune/masks.ts";
+export {
+  denseChain,
+  type DenseLayer,
+  prunableLayers,
+  UnsupportedLayerError,
+} from "./src/prune/chain.ts";
+export { type Entries, type PruneUnit, pruneUnits, type UnitMap, weightNodes } from "./src/prune/units.ts";
+export {
+  clearMasks,
+  countNonzeroWeights,
+  ensureMasks,
+  maskParamWhere,
+  maskWhere,
+} from "./src/prune/masks.ts";
 export {
   type ImportanceKind,
   importanceScores,
@@ -172,13 +202,21 @@ export { type RegularizerKind, structureRegularizer } from "./src/prune/regulari
 export { type Analysis, analyze, type Lattice } from "./src/minimize/analysis.ts";
 export { MinGraph, type ParamData } from "./src/minimize/min_graph.ts";
 export {
+  denseWidths,
   minimize,
   type MinimizeStats,
   removableChannels,
   type Rule,
   RULES,
 } from "./src/minimize/rewrite.ts";
-export { keepIndices, type UnitGroup, unitGroups } from "./src/minimize/units.ts";
+export { keepIndices } from "./src/minimize/units.ts";
+export {
+  type ChannelClass,
+  channelClasses,
+  type ChannelClasses,
+  type CutEdge,
+  type Member,
+} from "./src/minimize/classes.ts";
 export {
   CONTRACT_TOLERANCE,
   MinimizationError,

@@ -9,13 +9,13 @@
  */
 import { batches, type Dataset } from "../data/dataset.ts";
 import type { GraphModule } from "../graph/graph_module.ts";
-import { minimize } from "../minimize/rewrite.ts";
+import { denseWidths, minimize } from "../minimize/rewrite.ts";
 import { MinimizationError, verify } from "../minimize/verify.ts";
 import { AdamW } from "../nn/optim/adamw.ts";
 import type { ProgressSink } from "../nn/progress.ts";
 import { cosineLr } from "../nn/schedule.ts";
 import { evaluate, fit } from "../nn/train.ts";
-import { denseChain } from "../prune/chain.ts";
+import { prunableLayers } from "../prune/chain.ts";
 import { importanceScores } from "../prune/importance.ts";
 import { countNonzeroWeights } from "../prune/masks.ts";
 import { nextBudget, pruneToBudget, pruneWeakestUnits } from "../prune/prune.ts";
@@ -60,10 +60,7 @@ export interface CycleResult {
   stopReason: string;
 }
 
-function widthsOf(m: GraphModule): number[] {
-  const layers = denseChain(m);
-  return [layers[0].weight.shape[1], ...layers.map((l) => l.weight.shape[0])];
-}
+const widthsOf = denseWidths;
 
 /** Settings of one train phase. */
 export interface TrainPhase {
@@ -212,7 +209,7 @@ export async function squeezeRelease(
   }
 
   let stopReason = `reached maxCycles (${o.maxCycles})`;
-  const exclude = o.excludeLayers.map((i) => (i < 0 ? denseChain(current).length + i : i));
+  const exclude = o.excludeLayers.map((i) => (i < 0 ? prunableLayers(current).length + i : i));
   for (let t = state.first; t <= o.maxCycles; t++) {
     const t0 = performance.now();
     const cand = current.clone();

@@ -5,6 +5,7 @@ import { Parameter } from "../nn/parameter.ts";
 import type { GraphBuilder } from "./builder.ts";
 import type { Graph } from "./ir.ts";
 import { LAYER_OPS } from "./layer_ops.ts";
+import { Rng } from "../tensor/random.ts";
 import { validateGraph } from "./validate.ts";
 
 /**
@@ -16,6 +17,8 @@ export class GraphModule extends Module {
   /** The validated graph. */
   readonly graph: Graph;
   readonly #params: Map<string, Parameter>;
+  /** Generator of the random layers (dropout, stochastic depth) in training mode. */
+  rng: Rng = new Rng(0);
 
   /** Validates `graph` and checks that `params` matches its declared shapes. */
   constructor(graph: Graph, params: Map<string, Parameter>) {
@@ -38,6 +41,12 @@ export class GraphModule extends Module {
       }
     }
     this.#params = new Map(params);
+    for (const n of this.graph.nodes) {
+      for (const slot of LAYER_OPS.get(n.op)!.params) {
+        const p = slot.buffer && n.params[slot.role] ? params.get(n.params[slot.role]) : undefined;
+        if (p) p.requiresGrad = false;
+      }
+    }
   }
 
   /** The graph's parameters by name. */
@@ -75,11 +84,12 @@ export class GraphModule extends Module {
         }`,
       );
     }
+    const ctx = { training: this.training, rng: this.rng };
     for (const n of this.graph.nodes) {
       const op = LAYER_OPS.get(n.op)!;
       const params: Record<string, Tensor> = {};
       for (const [role, pname] of Object.entries(n.params)) params[role] = this.#params.get(pname)!;
-      values.set(n.name, op.run(n.inputs.map((v) => values.get(v)!), params, n.attrs));
+      values.set(n.name, op.run(n.inputs.map((v) => values.get(v)!), params, n.attrs, ctx));
     }
     return values.get(this.graph.outputs[0])!;
   }

@@ -1,68 +1,47 @@
 /**
- * The layer-op table: what a graph node can be. Each entry validates its input and
- * parameter shapes, declares how channels map from inputs to outputs (what
- * minimization needs), and runs through the tensor ops.
+ * The layer-op table: every op a graph node can be (see `layer_op.ts` for the interface
+ * and the channel kinds). Core ops live here; image, norm and shape ops in their files.
  *
  * @module
  */
-import type { Tensor } from "../tensor/tensor.ts";
 import type { UnaryKind } from "../backends/backend.ts";
+import { UNARY_FNS } from "../backends/js/elementwise.ts";
 import { add, unary } from "../ops/elementwise.ts";
 import { flatten, linear } from "../nn/functional.ts";
-import { formatShape, type Shape } from "../tensor/shape.ts";
+import { formatShape } from "../tensor/shape.ts";
 import { indexSelect } from "../ops/shape_ops.ts";
-import type { AttrValue, SymShape } from "./ir.ts";
+import type { AttrValue } from "./ir.ts";
+import type { LayerOp } from "./layer_op.ts";
+import {
+  avgPoolLayer,
+  batchNormLayer,
+  conv2dLayer,
+  dropoutLayer,
+  dropPathLayer,
+  dwconv2dLayer,
+  globalAvgPoolLayer,
+  maxPoolLayer,
+  scaleLayer,
+} from "./image_ops.ts";
+import { layerNormLayer } from "./norm_ops.ts";
+import { permuteLayer, reshapeLayer } from "./shape_layer_ops.ts";
+import { expectVector } from "./op_attrs.ts";
 
-/**
- * Channel mapping of a layer (channel axis = 1):
- * - `dense`: output channel j is row j of `weight [out, in]`; input channel i is column i.
- * - `pointwise`: channel c of the output comes from channel c of the input.
- * - `merge`: channel c of the output comes from channel c of every input.
- * - `flatten`: channel c of `[N, C, ...S]` becomes features `c·|S| … (c+1)·|S| − 1`.
- * - `select`: output channel j is input channel `attrs.indices[j]` (kept input features).
- */
-export type LayerChannels = "dense" | "pointwise" | "merge" | "flatten" | "select";
-
-/** A parameter slot of a layer op. */
-export interface ParamSlot {
-  /** Role name, e.g. `weight`. */
-  role: string;
-  /** The node may omit it. */
-  optional?: boolean;
-}
-
-/** An entry of the layer-op table. */
-export interface LayerOp {
-  /** Op name used in graph nodes. */
-  readonly name: string;
-  /** Number of inputs. */
-  readonly arity: number;
-  /** Parameter slots. */
-  readonly params: readonly ParamSlot[];
-  /** Channel mapping. */
-  readonly channels: LayerChannels;
-  /** For pointwise activations: the scalar function's kernel kind. */
-  readonly activation?: UnaryKind | "identity";
-  /** Validates and returns the output shape; throws `RangeError` naming `node`. */
-  infer(
-    node: string,
-    inputs: readonly SymShape[],
-    params: Readonly<Record<string, Shape>>,
-    attrs: Readonly<Record<string, AttrValue>>,
-  ): SymShape;
-  /** Computes the node. */
-  run(
-    inputs: readonly Tensor[],
-    params: Readonly<Record<string, Tensor>>,
-    attrs: Readonly<Record<string, AttrValue>>,
-  ): Tensor;
-}
+export type {
+  Lattice,
+  LayerChannels,
+  LayerOp,
+  ParamSlot,
+  ParamView,
+  RunContext,
+} from "./layer_op.ts";
 
 const linearOp: LayerOp = {
   name: "linear",
   arity: 1,
   params: [{ role: "weight" }, { role: "bias", optional: true }],
   channels: "dense",
+  foldsConstants: () => true,
   infer: (node, [x], p) => {
     const w = p.weight;
     if (w.length !== 2) {
@@ -73,21 +52,20 @@ const linearOp: LayerOp = {
         `${node}: linear expects input [N,${w[1]}], got ${formatShape(x)}`,
       );
     }
-    if (p.bias && (p.bias.length !== 1 || p.bias[0] !== w[0])) {
-      throw new RangeError(`${node}: linear bias must be [${w[0]}], got ${formatShape(p.bias)}`);
-    }
+    expectVector(node, "bias", p.bias, w[0]);
     return [x[0], w[0]];
   },
   run: ([x], p) => linear(x, p.weight, p.bias),
 };
 
 function activationOp(kind: UnaryKind | "identity"): LayerOp {
+  const f = kind === "identity" ? (v: number) => v : UNARY_FNS[kind];
   return {
     name: kind,
     arity: 1,
     params: [],
-    channels: "pointwise",
-    activation: kind,
+    channels: "channelwise",
+    constRule: (k) => k.map((v) => (v === null ? null : f(v))),
     infer: (_n, [x]) => x,
     run: ([x]) => (kind === "identity" ? x : unary(kind, x)),
   };
@@ -128,10 +106,10 @@ const selectOp: LayerOp = {
   params: [],
   channels: "select",
   infer: (node, [x], _p, attrs) => {
-    if (x.length !== 2) {
-      throw new RangeError(`${node}: select expects [N,F], got ${formatShape(x)}`);
+    if (x.length < 2) {
+      throw new RangeError(`${node}: select expects rank ≥ 2, got ${formatShape(x)}`);
     }
-    return [x[0], indicesAttr(node, attrs.indices, x[1]).length];
+    return [x[0], indicesAttr(node, attrs.indices, x[1]).length, ...x.slice(2)];
   },
   run: ([x], _p, attrs) => indexSelect(x, 1, Int32Array.from(attrs.indices as number[])),
 };
@@ -164,5 +142,17 @@ export const LAYER_OPS: ReadonlyMap<string, LayerOp> = new Map(
     flattenOp,
     selectOp,
     addOp,
+    conv2dLayer,
+    dwconv2dLayer,
+    maxPoolLayer,
+    avgPoolLayer,
+    globalAvgPoolLayer,
+    batchNormLayer,
+    scaleLayer,
+    dropoutLayer,
+    dropPathLayer,
+    layerNormLayer,
+    permuteLayer,
+    reshapeLayer,
   ].map((op) => [op.name, op]),
 );

@@ -1,19 +1,16 @@
 /**
  * Per-channel constant analysis and liveness on the graph (METHOD.md): for every value
  * and channel (axis 1), `const` is the provable constant value or null (Var), and `live`
- * says whether some graph output depends on it. One forward and one backward rule per
- * layer op; an op without rules is refused with its layer name.
+ * says whether some graph output depends on it. The rules come from each layer op's
+ * channel kind and its `constRule`/`passes`.
  *
  * @module
  */
-import { UNARY_FNS } from "../backends/js/elementwise.ts";
-import type { GraphNode } from "../graph/ir.ts";
 import { LAYER_OPS } from "../graph/layer_ops.ts";
-import { UnsupportedLayerError } from "../prune/chain.ts";
+import type { Lattice } from "../graph/layer_op.ts";
 import type { MinGraph } from "./min_graph.ts";
 
-/** Lattice per channel: a number for `Const(k)`, null for `Var`. */
-export type Lattice = (number | null)[];
+export type { Lattice } from "../graph/layer_op.ts";
 
 /** Result of {@linkcode analyze}. */
 export interface Analysis {
@@ -25,7 +22,13 @@ export interface Analysis {
   channels: Map<string, number>;
 }
 
-function spatial(shape: readonly number[]): number {
+/** Elements per (row, column) pair of a dense weight `[O, I, …taps]`. */
+export function tapsOf(shape: readonly number[]): number {
+  return shape.slice(2).reduce((a, b) => a * b, 1);
+}
+
+/** Spatial size of a value shape `[N, C, …S]`. */
+export function spatialOf(shape: readonly number[]): number {
   return shape.slice(2).reduce((a, b) => a * b, 1);
 }
 
@@ -42,40 +45,50 @@ export function analyze(mg: MinGraph): Analysis {
     const op = LAYER_OPS.get(n.op)!;
     const ins = n.inputs.map((v) => consts.get(v)!);
     const x = ins[0];
+    const view = (role: string) => mg.param(n, role);
     let out: Lattice;
     switch (op.channels) {
       case "dense": {
         const w = mg.param(n, "weight")!, b = mg.param(n, "bias");
-        const [o, k] = w.shape;
+        const [o, k] = w.shape, t = tapsOf(w.shape);
+        const folds = op.foldsConstants!(n.attrs);
         out = new Array(o);
         for (let j = 0; j < o; j++) {
           let acc: number | null = b ? b.data[j] : 0;
           for (let i = 0; i < k && acc !== null; i++) {
-            const wji = w.data[j * k + i];
-            if (wji === 0) continue;
-            acc = x[i] === null ? null : acc + wji * x[i]!;
+            let s = 0, nz = false;
+            for (let q = (j * k + i) * t, e = q + t; q < e; q++) {
+              s += w.data[q];
+              nz ||= w.data[q] !== 0;
+            }
+            if (!nz) continue;
+            const ki = x[i];
+            acc = ki === null || (!folds && ki !== 0) ? null : acc + s * ki;
           }
           out[j] = acc;
         }
         break;
       }
-      case "pointwise": {
-        const f = op.activation === "identity" || !op.activation
-          ? (v: number) => v
-          : UNARY_FNS[op.activation];
-        out = x.map((k) => (k === null ? null : f(k)));
+      case "channelwise":
+      case "norm":
+        out = op.constRule!(x, view, n.attrs);
         break;
-      }
+      case "merge":
+        out = x.map((_, c) =>
+          ins.every((l) => l[c] !== null) ? ins.reduce((s, l) => s + l[c]!, 0) : null
+        );
+        break;
       case "flatten": {
-        const s = spatial(shapes.get(n.inputs[0])!);
+        const s = spatialOf(shapes.get(n.inputs[0])!);
         out = x.flatMap((k) => new Array(s).fill(k));
         break;
       }
       case "select":
         out = (n.attrs.indices as number[]).map((i) => x[i]);
         break;
-      default:
-        throw unsupported(n);
+      case "opaque":
+        out = new Array(channels.get(n.name)!).fill(null);
+        break;
     }
     consts.set(n.name, out);
   }
@@ -86,37 +99,49 @@ export function analyze(mg: MinGraph): Analysis {
     const n = mg.graph.nodes[idx];
     const op = LAYER_OPS.get(n.op)!;
     const out = live.get(n.name)!;
-    const inp = live.get(n.inputs[0])!;
-    switch (op.channels) {
-      case "dense": {
-        const w = mg.param(n, "weight")!;
-        const [o, k] = w.shape;
-        for (let j = 0; j < o; j++) {
-          if (!out[j]) continue;
-          for (let i = 0; i < k; i++) if (w.data[j * k + i] !== 0) inp[i] = true;
+    const anyLive = out.some((l) => l);
+    for (const inName of n.inputs) {
+      const inp = live.get(inName)!;
+      switch (op.channels) {
+        case "dense": {
+          const w = mg.param(n, "weight")!;
+          const [o, k] = w.shape, t = tapsOf(w.shape);
+          for (let j = 0; j < o; j++) {
+            if (!out[j]) continue;
+            for (let i = 0; i < k; i++) {
+              if (inp[i]) continue;
+              for (let q = (j * k + i) * t, e = q + t; q < e; q++) {
+                if (w.data[q] !== 0) {
+                  inp[i] = true;
+                  break;
+                }
+              }
+            }
+          }
+          break;
         }
-        break;
+        case "channelwise": {
+          const view = (role: string) => mg.param(n, role);
+          out.forEach((l, c) => l && (op.passes?.(c, view) ?? true) && (inp[c] = true));
+          break;
+        }
+        case "merge":
+          out.forEach((l, c) => l && (inp[c] = true));
+          break;
+        case "norm":
+        case "opaque":
+          if (anyLive) inp.fill(true);
+          break;
+        case "flatten": {
+          const s = spatialOf(shapes.get(inName)!);
+          out.forEach((l, f) => l && (inp[Math.floor(f / s)] = true));
+          break;
+        }
+        case "select":
+          (n.attrs.indices as number[]).forEach((i, j) => out[j] && (inp[i] = true));
+          break;
       }
-      case "pointwise":
-        out.forEach((l, c) => l && (inp[c] = true));
-        break;
-      case "flatten": {
-        const s = spatial(shapes.get(n.inputs[0])!);
-        out.forEach((l, f) => l && (inp[Math.floor(f / s)] = true));
-        break;
-      }
-      case "select":
-        (n.attrs.indices as number[]).forEach((i, j) => out[j] && (inp[i] = true));
-        break;
-      default:
-        throw unsupported(n);
     }
   }
   return { consts, live, channels };
-}
-
-function unsupported(n: GraphNode): UnsupportedLayerError {
-  return new UnsupportedLayerError(
-    `minimize: layer "${n.name}" (${n.op}) is not supported by minimization yet`,
-  );
 }

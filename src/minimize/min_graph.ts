@@ -81,30 +81,52 @@ export class MinGraph {
     this.graph.params[name] = [...shape];
   }
 
-  /** Keeps only rows `keep` of a linear node's weight and bias. */
-  keepRows(node: GraphNode, keep: readonly number[]): void {
-    const w = this.param(node, "weight")!;
-    const [, n] = w.shape;
-    const data = new (w.data.constructor as Float32ArrayConstructor)(keep.length * n);
-    keep.forEach((r, i) => data.set(w.data.subarray(r * n, (r + 1) * n), i * n));
-    this.setParam(node.params.weight, [keep.length, n], data);
-    const b = this.param(node, "bias");
-    if (b) {
-      const bd = new (b.data.constructor as Float32ArrayConstructor)(keep.length);
-      keep.forEach((r, i) => (bd[i] = b.data[r]));
-      this.setParam(node.params.bias, [keep.length], bd);
-    }
+  /** Keeps only entries `keep` along axis 0 of parameter `name` (rows, channels). */
+  keepAlong0(name: string, keep: readonly number[]): void {
+    const p = this.params.get(name)!;
+    const per = p.data.length / p.shape[0];
+    const data = new (p.data.constructor as Float32ArrayConstructor)(keep.length * per);
+    keep.forEach((r, i) => data.set(p.data.subarray(r * per, (r + 1) * per), i * per));
+    this.setParam(name, [keep.length, ...p.shape.slice(1)], data);
   }
 
-  /** Keeps only columns `keep` of a linear node's weight. */
+  /** Keeps only rows `keep` of a dense node's weight `[O, I, …taps]` and its bias. */
+  keepRows(node: GraphNode, keep: readonly number[]): void {
+    this.keepAlong0(node.params.weight, keep);
+    if (node.params.bias) this.keepAlong0(node.params.bias, keep);
+  }
+
+  /** Keeps only columns `keep` (axis 1) of a dense node's weight `[O, I, …taps]`. */
   keepCols(node: GraphNode, keep: readonly number[]): void {
     const w = this.param(node, "weight")!;
-    const [o, n] = w.shape;
-    const data = new (w.data.constructor as Float32ArrayConstructor)(o * keep.length);
+    const [o, n] = w.shape, t = w.data.length / (o * n);
+    const data = new (w.data.constructor as Float32ArrayConstructor)(o * keep.length * t);
     for (let r = 0; r < o; r++) {
-      keep.forEach((c, i) => (data[r * keep.length + i] = w.data[r * n + c]));
+      keep.forEach((c, i) =>
+        data.set(
+          w.data.subarray((r * n + c) * t, (r * n + c + 1) * t),
+          (r * keep.length + i) * t,
+        )
+      );
     }
-    this.setParam(node.params.weight, [o, keep.length], data);
+    this.setParam(node.params.weight, [o, keep.length, ...w.shape.slice(2)], data);
+  }
+
+  /** Puts a `select` layer keeping input channels `indices` in front of `node`. */
+  insertSelect(node: GraphNode, indices: readonly number[]): void {
+    let name = `${node.name}_keep`;
+    const taken = (m: string) =>
+      this.graph.nodes.some((q) => q.name === m) || this.graph.inputs.some((q) => q.name === m);
+    for (let i = 1; taken(name); i++) name = `${node.name}_keep_${i}`;
+    const sel: GraphNode = {
+      name,
+      op: "select",
+      inputs: [node.inputs[0]],
+      params: {},
+      attrs: { indices: [...indices] },
+    };
+    this.graph.nodes.splice(this.graph.nodes.indexOf(node), 0, sel);
+    node.inputs = [name, ...node.inputs.slice(1)];
   }
 
   /** The bias of a linear node, created (zeros) when it has none. */

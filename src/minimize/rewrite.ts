@@ -5,22 +5,20 @@
  * @module
  */
 import type { GraphModule } from "../graph/graph_module.ts";
-import { denseChain } from "../prune/chain.ts";
+import { LAYER_OPS } from "../graph/layer_ops.ts";
 import { type Analysis, analyze } from "./analysis.ts";
+import { channelClasses } from "./classes.ts";
 import { MinGraph } from "./min_graph.ts";
 import { dropDeadInputs } from "./rules/drop_dead_inputs.ts";
-import { dropDeadUnits } from "./rules/drop_dead_units.ts";
 import { dropZeroBiases } from "./rules/drop_zero_biases.ts";
-import { foldConstantUnits } from "./rules/fold_constant_units.ts";
-import { unitGroups } from "./units.ts";
+import { removablePlan, removeChannelClasses } from "./rules/remove_channel_classes.ts";
 
 /** A rewrite rule: changes the working graph, returns how many channels/entries it removed. */
 export type Rule = (mg: MinGraph, a: Analysis) => number;
 
 /** The rules, in the order the driver tries them each round. */
 export const RULES: Readonly<Record<string, Rule>> = {
-  dropDeadUnits,
-  foldConstantUnits,
+  removeChannelClasses,
   dropDeadInputs,
   dropZeroBiases,
 };
@@ -35,21 +33,20 @@ export interface MinimizeStats {
   paramsBefore: number;
   /** Parameters after. */
   paramsAfter: number;
-  /** Widths of the linear layers' inputs and outputs after: e.g. `[412, 61, 22, 10]`. */
+  /**
+   * Widths after: the first dense layer's input channels, then every dense (linear,
+   * conv) layer's output channels in graph order, e.g. `[412, 61, 22, 10]` for an MLP.
+   */
   widths: number[];
 }
 
 /**
- * Channels the rules could still remove (0 at a fixpoint): dead or constant units of
- * rewritable groups, and dead input features in front of dense layers.
+ * Channels the rules could still remove (0 at a fixpoint): classes of coupled channels
+ * that are dead or constant where they are read, and dead input features in front of
+ * linear layers.
  */
 export function removableChannels(mg: MinGraph, a: Analysis = analyze(mg)): number {
-  let n = 0;
-  for (const g of unitGroups(mg)) {
-    if (!g.rewritable) continue;
-    const live = a.live.get(g.producer.name)!, k = a.consts.get(g.end)!;
-    for (let j = 0; j < live.length; j++) if (!live[j] || k[j] !== null) n++;
-  }
+  let n = removablePlan(mg, a, channelClasses(mg.graph, mg.shapes())).size;
   const probe = new MinGraph(mg.toModule());
   n += dropDeadInputs(probe, analyze(probe));
   return n;
@@ -92,8 +89,6 @@ export function minimize(model: GraphModule, opts: { maxRounds?: number } = {}):
     if (rounds >= maxRounds) throw new Error(`minimize: no fixpoint after ${maxRounds} rounds`);
   }
   const out = mg.toModule();
-  const layers = denseChain(out);
-  const widths = [layers[0].weight.shape[1], ...layers.map((l) => l.weight.shape[0])];
   return {
     model: out,
     stats: {
@@ -101,7 +96,15 @@ export function minimize(model: GraphModule, opts: { maxRounds?: number } = {}):
       removed,
       paramsBefore: model.parameterCount(),
       paramsAfter: out.parameterCount(),
-      widths,
+      widths: denseWidths(out),
     },
   };
+}
+
+/** The first dense layer's input width, then every dense layer's output width. */
+export function denseWidths(model: GraphModule): number[] {
+  const dense = model.graph.nodes.filter((n) => LAYER_OPS.get(n.op)!.channels === "dense");
+  if (dense.length === 0) return [];
+  const shape = (n: typeof dense[0]) => model.graph.params[n.params.weight];
+  return [shape(dense[0])[1], ...dense.map((n) => shape(n)[0])];
 }

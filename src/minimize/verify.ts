@@ -35,8 +35,13 @@ export interface VerifyResult {
  * ```
  */
 export function verify(masked: Module, minimized: Module, probes: Tensor): VerifyResult {
+  const modes = [masked.training, minimized.training];
+  masked.eval();
+  minimized.eval();
   return noGrad(() => {
     const a = masked.forward(probes).toArray(), b = minimized.forward(probes).toArray();
+    masked.train(modes[0]);
+    minimized.train(modes[1]);
     if (a.length !== b.length) {
       throw new MinimizationError(`verify: outputs differ in size (${a.length} vs ${b.length})`);
     }

@@ -62,3 +62,33 @@ export function denseChain(model: GraphModule): DenseLayer[] {
   if (out.length === 0) throw new UnsupportedLayerError(`graph "${g.name}" has no linear layer`);
   return out;
 }
+
+/**
+ * Every weight pruning works on — linear, convolution and depthwise convolution layers,
+ * in graph order — for any graph (for a feed-forward chain: the same list as
+ * {@linkcode denseChain}).
+ *
+ * @example
+ * ```ts
+ * import { prunableLayers } from "./chain.ts";
+ * import { fromGraph, toGraph } from "../graph/convert.ts";
+ * import { mlp } from "../nn/models.ts";
+ * const { graph, params } = toGraph(mlp([4, 3, 2]), [4]);
+ * console.assert(prunableLayers(fromGraph(graph, params)).length === 2);
+ * ```
+ */
+export function prunableLayers(model: GraphModule): DenseLayer[] {
+  const params = model.namedParameters();
+  const out = model.graph.nodes
+    .filter((n) => n.op === "linear" || n.op === "conv2d" || n.op === "dwconv2d")
+    .map((n) => ({
+      node: n,
+      weight: params.get(n.params.weight)!,
+      bias: n.params.bias ? params.get(n.params.bias)! : null,
+      weightName: n.params.weight,
+    }));
+  if (out.length === 0) {
+    throw new UnsupportedLayerError(`graph "${model.graph.name}" has no linear or conv layer`);
+  }
+  return out;
+}

@@ -5,7 +5,8 @@
  * @module
  */
 import type { GraphModule } from "../graph/graph_module.ts";
-import { denseChain, type DenseLayer } from "./chain.ts";
+import { type DenseLayer, prunableLayers } from "./chain.ts";
+import { pruneUnits } from "./units.ts";
 import { backward } from "../autograd/backward.ts";
 import { batches, type Dataset } from "../data/dataset.ts";
 import { crossEntropy } from "../ops/loss.ts";
@@ -62,31 +63,35 @@ export function importanceScores(
   kind: ImportanceKind,
   grads?: ArrayLike<number>[],
 ): Float64Array[] {
-  const layers = denseChain(model);
+  const layers = prunableLayers(model);
   if (kind === "taylor" && (!grads || grads.length !== layers.length)) {
     throw new RangeError(
       `importanceScores: taylor needs one gradient array per layer (${layers.length})`,
     );
   }
-  const strengths = kind === "unit" ? unitStrengths(layers) : null;
+  const um = kind === "unit" ? pruneUnits(model) : null;
   return layers.map((l, li) => {
     const w = l.weight.toArray();
     const m = l.weight.mask?.toArray();
     const [o, n] = l.weight.shape;
+    const t = w.length / (o * n);
+    const depthwise = l.node.op === "dwconv2d";
     const s = new Float64Array(w.length);
-    const sin = strengths ? (li === 0 ? strengths.inputs : strengths.outputs[li - 1]) : null;
-    const sout = strengths ? strengths.outputs[li] : null;
     let sum = 0, count = 0;
     for (let j = 0; j < o; j++) {
+      const sout = um ? um.strengthOf(l.node.name, j) : 1;
       for (let i = 0; i < n; i++) {
-        const k = j * n + i;
-        if (m && m[k] === 0) continue;
-        let v = Math.abs(w[k]);
-        if (kind === "taylor") v = Math.abs(w[k] * grads![li][k]);
-        else if (sin && sout) v *= sout[j] * sin[i];
-        s[k] = v;
-        sum += v;
-        count++;
+        const sin = um ? um.strengthOf(l.node.inputs[0], depthwise ? j : i) : 1;
+        for (let q = 0; q < t; q++) {
+          const k = (j * n + i) * t + q;
+          if (m && m[k] === 0) continue;
+          let v = Math.abs(w[k]);
+          if (kind === "taylor") v = Math.abs(w[k] * grads![li][k]);
+          else if (um) v *= sout * sin;
+          s[k] = v;
+          sum += v;
+          count++;
+        }
       }
     }
     if (kind === "unit" && sum > 0) { for (let k = 0; k < s.length; k++) s[k] /= sum / count; }
@@ -116,7 +121,7 @@ export function meanGradients(
   batchCount = 10,
   batchSize = 128,
 ): Float64Array[] {
-  const layers = denseChain(model);
+  const layers = prunableLayers(model);
   const sums = layers.map((l) => new Float64Array(l.weight.size));
   let n = 0;
   for (const b of batches(data, { batchSize, backend: layers[0].weight.backend })) {

@@ -1,10 +1,11 @@
 import { full, tensor } from "../tensor/create.ts";
 import type { GraphModule } from "../graph/graph_module.ts";
-import { denseChain } from "./chain.ts";
+import { prunableLayers } from "./chain.ts";
+import type { Parameter } from "../nn/parameter.ts";
 
-/** Gives every linear weight of `model` a mask (all ones where none exists yet). */
+/** Gives every prunable (linear, conv) weight of `model` a mask (all ones where none exists yet). */
 export function ensureMasks(model: GraphModule): void {
-  for (const l of denseChain(model)) {
+  for (const l of prunableLayers(model)) {
     if (!l.weight.mask) {
       l.weight.mask = full(l.weight.shape, 1, { backend: l.weight.backend, dtype: l.weight.dtype });
     }
@@ -20,7 +21,7 @@ export function clearMasks(model: GraphModule): void {
 }
 
 /**
- * Number of nonzero weights over the linear weights (the pruning budget's unit).
+ * Number of nonzero weights over the prunable (linear, conv) weights (the pruning budget's unit).
  *
  * @example
  * ```ts
@@ -33,7 +34,7 @@ export function clearMasks(model: GraphModule): void {
  */
 export function countNonzeroWeights(model: GraphModule): number {
   let n = 0;
-  for (const l of denseChain(model)) {
+  for (const l of prunableLayers(model)) {
     const d = l.weight.toArray();
     for (let i = 0; i < d.length; i++) if (d[i] !== 0) n++;
   }
@@ -41,12 +42,19 @@ export function countNonzeroWeights(model: GraphModule): number {
 }
 
 /**
- * Zeros mask entries (and the weights under them) of linear layer `layer` where
+ * Zeros mask entries (and the weights under them) of prunable layer `layer` where
  * `zero(i)` holds for flat index `i`; returns how many entries were newly masked.
  */
 export function maskWhere(model: GraphModule, layer: number, zero: (i: number) => boolean): number {
-  const l = denseChain(model)[layer];
-  const m = l.weight.mask ? l.weight.mask.toArray() : new Float32Array(l.weight.size).fill(1);
+  return maskParamWhere(prunableLayers(model)[layer].weight, zero);
+}
+
+/**
+ * Zeros mask entries (and the values under them) of parameter `p` where `zero(i)` holds;
+ * gives `p` a mask first if it has none. Returns how many entries were newly masked.
+ */
+export function maskParamWhere(p: Parameter, zero: (i: number) => boolean): number {
+  const m = p.mask ? p.mask.toArray() : new Float32Array(p.size).fill(1);
   let changed = 0;
   for (let i = 0; i < m.length; i++) {
     if (m[i] !== 0 && zero(i)) {
@@ -54,8 +62,8 @@ export function maskWhere(model: GraphModule, layer: number, zero: (i: number) =
       changed++;
     }
   }
-  const old = l.weight.mask;
-  l.weight.mask = tensor(m, l.weight.shape, { backend: l.weight.backend, dtype: l.weight.dtype });
+  const old = p.mask;
+  p.mask = tensor(m, p.shape, { backend: p.backend, dtype: p.dtype });
   old?.dispose();
   return changed;
 }

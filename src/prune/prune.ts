@@ -5,30 +5,32 @@
  * @module
  */
 import type { GraphModule } from "../graph/graph_module.ts";
-import { denseChain } from "./chain.ts";
-import { unitStrengths } from "./importance.ts";
-import { ensureMasks, maskWhere } from "./masks.ts";
+import { prunableLayers } from "./chain.ts";
+import { ensureMasks, maskParamWhere, maskWhere } from "./masks.ts";
+import { type PruneUnit, pruneUnits } from "./units.ts";
 
 /** What the structured step removed. */
 export interface StructuredResult {
-  /** Hidden units zeroed, per hidden layer. */
+  /** Units zeroed per family (e.g. per hidden layer, per residual stage). */
   units: number[];
+  /** The family names, in the order of `units`. */
+  families: string[];
   /** Input features zeroed. */
   inputs: number;
 }
 
-function weakest(strength: Float64Array, fraction: number): Set<number> {
-  const alive = [...strength.keys()].filter((i) => strength[i] > 0);
+function weakest(units: PruneUnit[], fraction: number): PruneUnit[] {
+  const alive = units.filter((u) => u.strength > 0);
   const k = Math.floor(fraction * alive.length);
-  alive.sort((a, b) => strength[a] - strength[b] || a - b);
-  return new Set(alive.slice(0, k));
+  alive.sort((a, b) => a.strength - b.strength || a.classId - b.classId);
+  return alive.slice(0, k);
 }
 
 /**
- * Zeros (through masks) the weakest `unitFraction` of the still-alive hidden units of each
- * hidden layer — incoming row and outgoing column — and the weakest `inputFraction` of the
- * alive input features (their columns in the first layer). Strength is the unit-aware
- * norm product of METHOD.md.
+ * Zeros (through masks) the weakest `unitFraction` of the still-alive units of each
+ * family — every writer and reader entry of the unit (see `units.ts`) — and the weakest
+ * `inputFraction` of the alive input features (their columns). Strength is the
+ * unit-aware norm product of METHOD.md.
  */
 export function pruneWeakestUnits(
   model: GraphModule,
@@ -45,33 +47,39 @@ export function pruneWeakestUnits(
     }
   }
   ensureMasks(model);
-  const layers = denseChain(model);
-  const s = unitStrengths(layers);
-  const units: number[] = [];
-  for (let l = 0; l + 1 < layers.length; l++) {
-    const dead = weakest(s.outputs[l], unitFraction);
-    units.push(dead.size);
-    const n = layers[l].weight.shape[1], n2 = layers[l + 1].weight.shape[1];
-    maskWhere(model, l, (k) => dead.has(Math.floor(k / n)));
-    maskWhere(model, l + 1, (k) => dead.has(k % n2));
-  }
-  const deadIn = weakest(s.inputs, inputFraction);
-  const n0 = layers[0].weight.shape[1];
-  maskWhere(model, 0, (k) => deadIn.has(k % n0));
-  return { units, inputs: deadIn.size };
+  const um = pruneUnits(model);
+  const families = [...new Set(um.units.map((u) => u.family))];
+  const zero = new Map<string, Set<number>>();
+  const take = (u: PruneUnit) => {
+    for (const e of [...u.writers, ...u.readers]) {
+      const s = zero.get(e.param) ?? new Set<number>();
+      for (const i of e.indices) s.add(i);
+      zero.set(e.param, s);
+    }
+  };
+  const units = families.map((f) => {
+    const dead = weakest(um.units.filter((u) => u.family === f), unitFraction);
+    dead.forEach(take);
+    return dead.length;
+  });
+  const deadIn = weakest(um.inputs, inputFraction);
+  deadIn.forEach(take);
+  const params = model.namedParameters();
+  for (const [name, set] of zero) maskParamWhere(params.get(name)!, (i) => set.has(i));
+  return { units, families, inputs: deadIn.length };
 }
 
 /** Options of {@linkcode pruneToBudget}. */
 export interface BudgetOptions {
   /** Compare scores across all layers (`global`, default) or prune each layer by the same fraction. */
   scope?: "global" | "layer";
-  /** Indices of linear layers never pruned at weight level (e.g. the last). */
+  /** Indices of prunable layers never pruned at weight level (e.g. the last). */
   exclude?: readonly number[];
 }
 
 /**
  * Masks the lowest-scoring unmasked weights until at most `budget` nonzero weights remain
- * (over all linear weights). Returns the nonzero count afterwards.
+ * (over all prunable weights). Returns the nonzero count afterwards.
  */
 export function pruneToBudget(
   model: GraphModule,
@@ -80,7 +88,7 @@ export function pruneToBudget(
   opts: BudgetOptions = {},
 ): number {
   ensureMasks(model);
-  const layers = denseChain(model);
+  const layers = prunableLayers(model);
   if (scores.length !== layers.length) {
     throw new RangeError(
       `pruneToBudget: ${scores.length} score arrays for ${layers.length} layers`,

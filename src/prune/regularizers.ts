@@ -8,21 +8,24 @@ import type { Tensor } from "../tensor/tensor.ts";
 import { add, mul, scale, unary } from "../ops/elementwise.ts";
 import { sum } from "../ops/reduce.ts";
 import type { GraphModule } from "../graph/graph_module.ts";
-import { denseChain } from "./chain.ts";
+import { prunableLayers } from "./chain.ts";
 
 /** Regularizer kinds. */
 export type RegularizerKind = "group_lasso" | "l1" | "l2" | "none";
 
 const EPS = 1e-12;
 
+/** Σ over groups of `‖group‖₂`, a group being all entries sharing index `keep` on axis `axis`. */
 function groupNorms(w: Tensor, axis: 0 | 1): Tensor {
-  return sum(unary("sqrt", scale(sum(mul(w, w), { axes: [axis] }), 1, EPS)));
+  const axes = w.shape.map((_, i) => i).filter((i) => i !== axis);
+  return sum(unary("sqrt", scale(sum(mul(w, w), { axes }), 1, EPS)));
 }
 
 /**
- * `λ · Σ` over the structure groups of METHOD.md: each hidden unit's incoming row and
- * outgoing column, and each input feature's column (group lasso); or `λ·Σ|w|` (L1) or
- * `λ·Σw²` (L2) over linear weights.
+ * `λ · Σ` over the structure groups of METHOD.md (group lasso): every column (input
+ * channel, over its taps) of every linear/conv weight, and every row (output channel,
+ * depthwise filter) except those of layers writing a graph output directly; or `λ·Σ|w|`
+ * (L1) or `λ·Σw²` (L2) over the prunable weights.
  *
  * @example
  * ```ts
@@ -43,15 +46,16 @@ export function structureRegularizer(
   }
   return (model) => {
     if (kind === "none" || lambda === 0) return null;
-    const layers = denseChain(model);
+    const layers = prunableLayers(model);
+    const outputs = new Set(model.graph.outputs);
     let total: Tensor | null = null;
     const acc = (t: Tensor) => (total = total ? add(total, t) : t);
-    layers.forEach((l, i) => {
+    layers.forEach((l) => {
       const w = l.weight;
       if (kind === "l1") return acc(sum(unary("abs", w)));
       if (kind === "l2") return acc(sum(mul(w, w)));
-      acc(groupNorms(w, 0));
-      if (i + 1 < layers.length) acc(groupNorms(w, 1));
+      if (l.node.op !== "dwconv2d") acc(groupNorms(w, 1));
+      if (!outputs.has(l.node.name)) acc(groupNorms(w, 0));
     });
     const t = total as Tensor | null;
     return t ? scale(t, lambda) : null;

@@ -8,7 +8,7 @@
  */
 import { noGrad } from "../autograd/tape.ts";
 import type { GraphModule } from "../graph/graph_module.ts";
-import { denseChain } from "../prune/chain.ts";
+import { prunableLayers } from "../prune/chain.ts";
 import { clearMasks } from "../prune/masks.ts";
 import { Rng } from "../tensor/random.ts";
 import type { Tensor } from "../tensor/tensor.ts";
@@ -70,8 +70,10 @@ export function release(model: GraphModule, opts: ReleaseOptions = {}): ReleaseR
   const maxChange = opts.maxChange ?? 0.05;
   const maxHalvings = opts.maxHalvings ?? 8;
   clearMasks(model);
-  const layers = denseChain(model);
+  const layers = prunableLayers(model);
   const originals = layers.map((l) => l.weight.toArray());
+  const wasTraining = model.training;
+  model.eval();
   const before = opts.calibration ? noGrad(() => model.forward(opts.calibration!).toArray()) : null;
   let alpha = alpha0, halvings = 0, released = 0, change = NaN;
   for (;;) {
@@ -95,5 +97,6 @@ export function release(model: GraphModule, opts: ReleaseOptions = {}): ReleaseR
     alpha /= 2;
     halvings++;
   }
+  model.train(wasTraining);
   return { released, alpha, change, halvings };
 }

@@ -30,7 +30,7 @@ Deno.test("the graph is JSON: it survives a round trip and declares channel maps
   assert.deepEqual(graph.nodes.map((n) => LAYER_OPS.get(n.op)!.channels), [
     "flatten",
     "dense",
-    "pointwise",
+    "channelwise",
     "dense",
   ]);
   const { shapes } = validateGraph(graph);

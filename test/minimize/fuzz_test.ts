@@ -10,7 +10,7 @@ const ACTS: ActivationKind[] = ["relu", "gelu", "tanh", "sigmoid", "identity"];
 const SEEDS = 300;
 
 Deno.test(`minimize() fuzz: ${SEEDS} random MLPs with random masks keep the contract and reach a fixpoint`, () => {
-  let shrunk = 0, folded = 0, dead = 0, inputs = 0;
+  let shrunk = 0, classes = 0, inputs = 0;
   for (let seed = 0; seed < SEEDS; seed++) {
     const rng = new Rng(seed);
     const depth = 1 + rng.int(4);
@@ -46,12 +46,11 @@ Deno.test(`minimize() fuzz: ${SEEDS} random MLPs with random masks keep the cont
       `seed ${seed}: minimize is idempotent`,
     );
     if (stats.paramsAfter < stats.paramsBefore) shrunk++;
-    folded += stats.removed.foldConstantUnits;
-    dead += stats.removed.dropDeadUnits;
+    classes += stats.removed.removeChannelClasses;
     inputs += stats.removed.dropDeadInputs;
   }
   assert.ok(
-    shrunk > SEEDS / 2 && folded > 0 && dead > 0 && inputs > 0,
-    `rules exercised: ${shrunk} ${folded} ${dead} ${inputs}`,
+    shrunk > SEEDS / 2 && classes > SEEDS && inputs > 0,
+    `rules exercised: ${shrunk} ${classes} ${inputs}`,
   );
 });

@@ -4,13 +4,13 @@ import type { Analysis } from "../analysis.ts";
 import type { MinGraph } from "../min_graph.ts";
 import { keepIndices } from "../units.ts";
 
-/** Whether `value` comes from a graph input through non-dense, non-mixing layers only. */
-function fromInput(mg: MinGraph, value: string): boolean {
+/** Whether `value` comes from a graph input through flatten, select and channelwise layers only. */
+export function fromInput(mg: MinGraph, value: string): boolean {
   for (let v = value;;) {
     const p = mg.producer(v);
     if (!p) return true;
     const ch = LAYER_OPS.get(p.op)!.channels;
-    if (ch === "dense" || ch === "merge") return false;
+    if (ch !== "flatten" && ch !== "select" && ch !== "channelwise") return false;
     v = p.inputs[0];
   }
 }
@@ -24,7 +24,7 @@ function fromInput(mg: MinGraph, value: string): boolean {
 export function dropDeadInputs(mg: MinGraph, a: Analysis): number {
   let removed = 0;
   for (const n of [...mg.graph.nodes]) {
-    if (LAYER_OPS.get(n.op)!.channels !== "dense") continue;
+    if (n.op !== "linear") continue;
     const u = n.inputs[0];
     if (!fromInput(mg, u) || mg.consumers(u).length !== 1 || mg.isOutput(u)) continue;
     const live = a.live.get(u)!;

@@ -1,0 +1,57 @@
+/**
+ * Layer ops without a channel map: `permute` and `reshape` (e.g. for channels-last
+ * blocks). They run and train anywhere; minimization keeps every channel around them.
+ *
+ * @module
+ */
+import { formatShape } from "../tensor/shape.ts";
+import { reshape, transpose } from "../ops/shape_ops.ts";
+import type { AttrValue } from "./ir.ts";
+import type { LayerOp } from "./layer_op.ts";
+
+function intList(node: string, v: AttrValue | undefined, what: string): number[] {
+  if (!Array.isArray(v) || !v.every((i) => Number.isInteger(i))) {
+    throw new RangeError(`${node}: attrs.${what} must be a list of integers, got ${JSON.stringify(v)}`);
+  }
+  return v as number[];
+}
+
+/** `permute`: attrs `perm` (must keep the batch axis first). */
+export const permuteLayer: LayerOp = {
+  name: "permute",
+  arity: 1,
+  params: [],
+  channels: "opaque",
+  infer: (node, [x], _p, a) => {
+    const perm = intList(node, a.perm, "perm");
+    if (
+      perm.length !== x.length || perm[0] !== 0 ||
+      [...perm].sort((p, q) => p - q).some((v, i) => v !== i)
+    ) {
+      throw new RangeError(
+        `${node}: perm ${JSON.stringify(perm)} is not a permutation of ${formatShape(x)} keeping axis 0`,
+      );
+    }
+    return perm.map((p) => x[p]);
+  },
+  run: ([x], _p, a) => transpose(x, a.perm as number[]),
+};
+
+/** `reshape`: attrs `shape` without the batch axis (one entry may be -1). */
+export const reshapeLayer: LayerOp = {
+  name: "reshape",
+  arity: 1,
+  params: [],
+  channels: "opaque",
+  infer: (node, [x], _p, a) => {
+    const s = intList(node, a.shape, "shape");
+    const size = x.slice(1).reduce((p, q) => p * q, 1);
+    const known = s.filter((d) => d !== -1).reduce((p, q) => p * q, 1);
+    const free = s.filter((d) => d === -1).length;
+    if (free > 1 || s.some((d) => d < -1 || d === 0) || (free ? size % known : size !== known)) {
+      throw new RangeError(`${node}: cannot reshape ${formatShape(x)} to [N,${s.join(",")}]`);
+    }
+    return [x[0], ...s.map((d) => (d === -1 ? size / known : d))];
+  },
+  run: ([x], _p, a) => reshape(x, [x.shape[0], ...(a.shape as number[])]),
+};

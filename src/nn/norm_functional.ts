@@ -1,0 +1,111 @@
+/**
+ * Normalization computations over channel axis 1: CompensatedLayerNorm (plain LayerNorm
+ * is the case with nothing removed) and BatchNorm. Written with tensor ops, so autograd
+ * gives their gradients on every backend.
+ *
+ * @module
+ */
+import type { Tensor } from "../tensor/tensor.ts";
+import { noGrad } from "../autograd/tape.ts";
+import { add, mul, scale, sub, unary } from "../ops/elementwise.ts";
+import { mean, sum } from "../ops/reduce.ts";
+import { reshape } from "../ops/shape_ops.ts";
+import { channelAffine } from "./image_functional.ts";
+
+/** What a CompensatedLayerNorm remembers of the channels minimization removed. */
+export interface Compensation {
+  /** The original width `d` (kept + removed channels). */
+  width: number;
+  /** `S1 = Σ k_j` over the removed constant channels. */
+  s1: number;
+  /** `S2 = Σ k_j²` over the removed constant channels. */
+  s2: number;
+}
+
+/**
+ * CompensatedLayerNorm over channel axis 1 (METHOD.md): the LayerNorm of the original
+ * `width` channels, computed from the kept channels `x` and the removed constants' sums.
+ * With `width` = the channel count and `s1 = s2 = 0` it is plain LayerNorm.
+ *
+ * @example
+ * ```ts
+ * import { compensatedLayerNorm } from "./norm_functional.ts";
+ * import { tensor } from "../tensor/create.ts";
+ * // LayerNorm of [1, 3, 2] equals the CLN of [1, 3] with the constant 2 removed.
+ * const g = tensor([1, 1]), b = tensor([0, 0]);
+ * const y = compensatedLayerNorm(tensor([1, 3], [1, 2]), g, b, { width: 3, s1: 2, s2: 4 }).toArray();
+ * console.assert(Math.abs(y[0] + Math.sqrt(1.5)) < 1e-4);
+ * ```
+ */
+export function compensatedLayerNorm(
+  x: Tensor,
+  gamma: Tensor,
+  beta: Tensor,
+  comp: Compensation,
+  eps = 1e-6,
+): Tensor {
+  const c = x.shape[1];
+  const d = comp.width, r = d - c;
+  if (!(Number.isInteger(d) && r >= 0)) {
+    throw new RangeError(`layer_norm: width ${d} is smaller than the ${c} kept channels`);
+  }
+  const axes = [1];
+  const mu = scale(sum(x, { axes, keepdims: true }), 1 / d, comp.s1 / d);
+  const xc = sub(x, mu);
+  let v = scale(sum(mul(xc, xc), { axes, keepdims: true }), 1 / d, comp.s2 / d);
+  if (r > 0) v = add(v, scale(add(scale(mu, -2 * comp.s1), scale(mul(mu, mu), r)), 1 / d));
+  const rstd = unary("reciprocal", unary("sqrt", scale(v, 1, eps)));
+  return channelAffine(mul(xc, rstd), gamma, beta);
+}
+
+/** Options of {@linkcode batchNorm}. */
+export interface BatchNormOptions {
+  /** Batch statistics (and running-average updates) instead of the running ones. */
+  training: boolean;
+  /** Weight of the new batch in the running averages. @default 0.1 */
+  momentum?: number;
+  /** Added to the variance. @default 1e-5 */
+  eps?: number;
+}
+
+/**
+ * BatchNorm over channel axis 1. In training it normalizes with the batch statistics and
+ * updates `runningMean`/`runningVar` in place (unbiased variance); in eval it uses them.
+ */
+export function batchNorm(
+  x: Tensor,
+  gamma: Tensor,
+  beta: Tensor,
+  runningMean: Tensor,
+  runningVar: Tensor,
+  opts: BatchNormOptions,
+): Tensor {
+  const eps = opts.eps ?? 1e-5;
+  const axes = [0, ...x.shape.slice(2).map((_, i) => i + 2)];
+  if (!opts.training) {
+    const rstd = unary("reciprocal", unary("sqrt", scale(runningVar, 1, eps)));
+    const s = mul(gamma, rstd);
+    return channelAffine(x, s, sub(beta, mul(runningMean, s)));
+  }
+  const m = mean(x, { axes, keepdims: true });
+  const xc = sub(x, m);
+  const v = mean(mul(xc, xc), { axes, keepdims: true });
+  const y = mul(xc, unary("reciprocal", unary("sqrt", scale(v, 1, eps))));
+  const n = x.size / x.shape[1];
+  const mom = opts.momentum ?? 0.1;
+  noGrad(() => {
+    const be = x.backend;
+    for (
+      const [run, batch] of [
+        [runningMean, scale(m, mom)],
+        [runningVar, scale(v, mom * n / Math.max(1, n - 1))],
+      ] as const
+    ) {
+      const upd = add(scale(run, 1 - mom), reshape(batch, [x.shape[1]]));
+      be.copy(upd.storage, run.storage);
+      upd.dispose();
+      batch.dispose();
+    }
+  });
+  return channelAffine(y, gamma, beta);
+}
