@@ -26,7 +26,10 @@ export interface Entries {
 
 /** A structured pruning unit. */
 export interface PruneUnit {
-  /** Units of one family are ranked against each other (a layer, a residual stage). */
+  /**
+   * Units of one family are ranked against each other: named after the first layer
+   * producing the class (`fc1`, `stem.conv (stream)` for a residual stage's stream).
+   */
   family: string;
   /** Entries producing the unit's channels. */
   writers: Entries[];
@@ -65,6 +68,7 @@ export function pruneUnits(model: GraphModule): UnitMap {
     for (const v of n.inputs) readers.set(v, [...(readers.get(v) ?? []), n]);
   }
   const producer = new Map(mg.graph.nodes.map((n) => [n.name, n]));
+  const order = new Map(mg.graph.nodes.map((n, i) => [n.name, i]));
   const columns = (r: GraphNode, c: number): Entries => {
     const w = mg.param(r, "weight")!;
     const [o, k] = w.shape, t = tapsOf(w.shape);
@@ -108,8 +112,10 @@ export function pruneUnits(model: GraphModule): UnitMap {
     const ids = [cls.id, ...cls.descendants];
     const writers = ids.flatMap((id) => own[id].writers);
     const rs = ids.flatMap((id) => own[id].readers);
-    const fam = [...new Set(cls.members.map((m) => producer.get(m.value)?.name ?? m.value))]
-      .sort().join("+");
+    const first = cls.members.map((m) => order.get(m.value) ?? -1).filter((i) => i >= 0);
+    const head = first.length ? mg.graph.nodes[Math.min(...first)].name : "input";
+    const stream = cls.members.some((m) => producer.get(m.value)?.op === "add");
+    const fam = stream ? `${head} (stream)` : head;
     return {
       family: fam,
       writers,

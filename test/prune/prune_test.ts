@@ -76,7 +76,7 @@ Deno.test("pruneWeakestUnits(): zeros the weakest fraction of units (row + outgo
   const m = net(4, [20, 10, 10, 3]);
   const before = unitStrengths(denseChain(m));
   const r = pruneWeakestUnits(m, 0.2, 0.1);
-  assert.deepEqual(r, { units: [2, 2], families: ["act1+fc1", "act2+fc2"], inputs: 2 });
+  assert.deepEqual(r, { units: [2, 2], families: ["fc1", "fc2"], inputs: 2 });
   const after = unitStrengths(denseChain(m));
   const weakest = [...before.outputs[0].keys()].sort((a, b) =>
     before.outputs[0][a] - before.outputs[0][b]

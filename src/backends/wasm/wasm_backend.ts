@@ -71,6 +71,73 @@ export class WasmStorage implements Storage {
   }
 }
 
+/**
+ * Broadcasting binary op as runs over the innermost axes where both operands advance
+ * together (or one holds still): one SIMD call per run. False when the runs would be too
+ * short to pay (the caller then uses the loop).
+ */
+function broadcastRunsWith(
+  k: Pick<KernelExports, "f32_vbinary__wasmsimd" | "f32_vaffine__wasmsimd">,
+  heap: Float32Array,
+  kind: BinaryKind,
+  a: number,
+  aShape: Shape,
+  b: number,
+  bShape: Shape,
+  out: number,
+  outShape: Shape,
+): boolean {
+  const r = outShape.length;
+  const pad = (s: Shape) => [...new Array(r - s.length).fill(1), ...s];
+  const as = pad(aShape), bs = pad(bShape);
+  let axis = r, run = 1, mode: "both" | "a" | "b" | null = null;
+  while (axis > 0) {
+    const d = outShape[axis - 1], fa = as[axis - 1] === d, fb = bs[axis - 1] === d;
+    const m = fa && fb ? "both" : fa && bs[axis - 1] === 1 ? "a" : fb && as[axis - 1] === 1 ? "b" : null;
+    if (m === null || (mode !== null && m !== mode && d !== 1)) break;
+    if (d !== 1) mode = m;
+    run *= d;
+    axis--;
+  }
+  if (run < 8 || mode === null) return false;
+  const lead = outShape.slice(0, axis);
+  const strides = (s: number[]) => {
+    const st = new Array(r).fill(0);
+    for (let i = r - 1, acc = 1; i >= 0; i--) {
+      st[i] = s[i] === 1 ? 0 : acc;
+      acc *= s[i];
+    }
+    return st;
+  };
+  const sa = strides(as), sb = strides(bs);
+  const count = lead.reduce((p, q) => p * q, 1);
+  const idx = new Array(axis).fill(0);
+  const op = BINARY_IDS[kind];
+  for (let it = 0; it < count; it++) {
+    let oa = 0, ob = 0;
+    for (let i = 0; i < axis; i++) (oa += idx[i] * sa[i]), (ob += idx[i] * sb[i]);
+    const o = out + 4 * it * run;
+    if (mode === "both") k.f32_vbinary__wasmsimd(op, a + 4 * oa, b + 4 * ob, o, run, run, 0);
+    else if (kind === "div") {
+      k.f32_vbinary__wasmsimd(op, a + 4 * oa, b + 4 * ob, o, run, 1, mode === "a" ? 0 : 1);
+    } else {
+      // One side is a scalar over the run: an exact affine map of the other.
+      const sv = heap[(mode === "a" ? b + 4 * ob : a + 4 * oa) >> 2];
+      const x = mode === "a" ? a + 4 * oa : b + 4 * ob;
+      const [mul, add] = kind === "add"
+        ? [1, sv]
+        : kind === "mul"
+        ? [sv, 0]
+        : mode === "a"
+        ? [1, -sv]
+        : [-1, sv];
+      k.f32_vaffine__wasmsimd(x, o, run, mul, add);
+    }
+    for (let i = axis - 1; i >= 0 && ++idx[i] === lead[i]; i--) idx[i] = 0;
+  }
+  return true;
+}
+
 /** Options of {@linkcode createWasmBackend}. */
 export interface WasmBackendOptions {
   /**
@@ -294,7 +361,7 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
     kernels: KERNELS,
   };
 
-  return {
+  const self: WasmBackend = {
     name: "wasm",
     variant,
     capabilities,
@@ -432,7 +499,27 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
     },
     conv2dGradWeight: (x, dy, dw, p) => {
       if (p.groups === p.c && p.o === p.c) {
-        return conv2dGradWeightLoop(view(x), view(dy), view(dw), p);
+        if (p.sh !== 1 || p.sw !== 1) return conv2dGradWeightLoop(view(x), view(dy), view(dw), p);
+        view(dw).fill(0);
+        const padBytes = ((p.h + 2 * p.ph) * (p.w + 2 * p.pw) + 16) * 4;
+        scratch(padBytes, (pad) =>
+          k.f32_dwconv2d_grad_weight__wasmsimd(
+            ws(x).ptr,
+            ws(dy).ptr,
+            ws(dw).ptr,
+            p.n * p.c,
+            p.c,
+            p.h,
+            p.w,
+            p.kh,
+            p.kw,
+            p.oh,
+            p.ow,
+            p.ph,
+            p.pw,
+            pad,
+          ));
+        return;
       }
       const X = ws(x), D = ws(dy), DW = ws(dw);
       view(dw).fill(0);
@@ -481,7 +568,7 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
         for (let r = x.size; r < n; r += x.size) {
           bytes.copyWithin(O.ptr + 4 * r, O.ptr, O.ptr + 4 * x.size);
         }
-      } else {
+      } else if (!broadcastRunsWith(k, new Float32Array(memory.buffer), kind, A.ptr, aShape, B.ptr, bShape, O.ptr, outShape)) {
         binaryLoop(kind, view(a), aShape, view(b), bShape, view(out), outShape);
       }
     },
@@ -489,8 +576,17 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
     reduce: (kind, x, shape: Shape, axes, out) => {
       const sorted = [...axes].sort((p, q) => p - q);
       const contiguous = sorted.every((ax, i) => i === 0 || ax === sorted[i - 1] + 1);
-      if (!contiguous || sorted.length === 0) {
-        return reduceLoop(kind, view(x), shape, axes, view(out));
+      if (sorted.length === 0) return reduceLoop(kind, view(x), shape, axes, view(out));
+      if (!contiguous) {
+        // Reduce the last contiguous run of axes into a temporary, then the rest from it.
+        let first = sorted.length - 1;
+        while (first > 0 && sorted[first - 1] === sorted[first] - 1) first--;
+        const tail = sorted.slice(first), mid = shape.map((d, i) => (tail.includes(i) ? 1 : d));
+        const tmp = self.alloc("float32", sizeOf(mid));
+        self.reduce(kind, x, shape, tail, tmp);
+        self.reduce(kind, tmp, mid, sorted.slice(0, first), out);
+        self.free(tmp);
+        return;
       }
       const outer = sizeOf(shape.slice(0, sorted[0]));
       const mid = sizeOf(shape.slice(sorted[0], sorted.at(-1)! + 1));
@@ -557,4 +653,5 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
         1 - Math.pow(p.beta2, p.step),
       ),
   };
+  return self;
 }
