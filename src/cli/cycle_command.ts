@@ -127,9 +127,11 @@ export async function cycleCommand(args: string[]): Promise<void> {
     throw new UsageError(`cycle: --dataset must be mnist or fashion, got "${dataset}"`);
   }
   const list = (flag: string, def: number[], min: number) =>
-    v[flag] === undefined ? def : String(v[flag]).split(",").map((x) =>
-      num("cycle", flag, x, 0, { min, max: 4096, int: true })
-    );
+    v[flag] === undefined
+      ? def
+      : String(v[flag]).split(",").map((x) =>
+        num("cycle", flag, x, 0, { min, max: 4096, int: true })
+      );
   const depths = list("depths", [2, 2, 2], 0);
   const dims = list("dims", arch === "cnn" ? [16, 32] : [32, 64, 128], 1);
   const stem = num("cycle", "stem", v.stem, 2, { min: 1, max: 28, int: true });
@@ -185,9 +187,9 @@ export async function cycleCommand(args: string[]): Promise<void> {
           `[cycle ${r.cycle}] ${e.accepted ? "kept" : "rejected"}: ${
             r.params.toLocaleString("en-US")
           } params (${r.ratio.toFixed(2)}×), ` +
-            `${r.structure || `widths ${r.widths.join("-")}`}, val ${(100 * r.valAccuracy).toFixed(2)}%, test ${
-              (100 * r.testAccuracy).toFixed(2)
-            }%, ` +
+            `${r.structure || `widths ${r.widths.join("-")}`}, val ${
+              (100 * r.valAccuracy).toFixed(2)
+            }%, test ${(100 * r.testAccuracy).toFixed(2)}%, ` +
             `max rel diff ${r.maxRelDiff.toExponential(1)}, ${r.seconds.toFixed(0)}s`,
         );
       }
@@ -218,9 +220,9 @@ export async function cycleCommand(args: string[]): Promise<void> {
     `final: ${final.ratio.toFixed(2)}× smaller (${
       result.rows[0].params.toLocaleString("en-US")
     } → ${final.params.toLocaleString("en-US")} parameters), ` +
-      `${final.structure || `widths ${final.widths.join("-")}`}, test ${(100 * final.testAccuracy).toFixed(2)}% (dense ${
-        (100 * result.rows[0].testAccuracy).toFixed(2)
-      }%), ` +
+      `${final.structure || `widths ${final.widths.join("-")}`}, test ${
+        (100 * final.testAccuracy).toFixed(2)
+      }% (dense ${(100 * result.rows[0].testAccuracy).toFixed(2)}%), ` +
       `${secs.toFixed(0)}s wall`,
   );
   const same = Math.abs(reloaded.accuracy - final.testAccuracy) < 1e-12;

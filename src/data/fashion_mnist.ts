@@ -74,7 +74,9 @@ export async function loadFashionMnist(
           `Run from the squeeze checkout so deno.json's import map applies.`,
       );
     });
-  if (files.length !== 10) throw new SyntaxError(`Fashion-MNIST: expected 10 class files, got ${files.length}`);
+  if (files.length !== 10) {
+    throw new SyntaxError(`Fashion-MNIST: expected 10 class files, got ${files.length}`);
+  }
   const rng = new Rng(opts.seed ?? 0);
   const normalize = opts.normalize ?? true;
   const parts = { train: [] as [number[], number][], test: [] as [number[], number][] };
@@ -115,13 +117,21 @@ export async function loadFashionMnist(
       for (let p = 0; p < 784; p++) {
         const v = img[p];
         if (!(v >= 0 && v <= 255)) {
-          throw new SyntaxError(`Fashion-MNIST class file ${label}.json: pixel value ${v} out of [0, 255]`);
+          throw new SyntaxError(
+            `Fashion-MNIST class file ${label}.json: pixel value ${v} out of [0, 255]`,
+          );
         }
         const x = v / 255;
         inputs[n * 784 + p] = normalize ? (x - FASHION_MEAN) / FASHION_STD : x;
       }
     });
-    return { name: `fashion-mnist/${split}`, sampleShape: [1, 28, 28], inputs, labels, classes: 10 };
+    return {
+      name: `fashion-mnist/${split}`,
+      sampleShape: [1, 28, 28],
+      inputs,
+      labels,
+      classes: 10,
+    };
   };
   return { train: build("train"), test: build("test") };
 }

@@ -37,7 +37,9 @@ function convInfer(
   groups: number,
 ): SymShape {
   expectRankSym(node, "conv input", x, 4);
-  if (w.length !== 4) throw new RangeError(`${node}: conv weight must be 4-D, got ${formatShape(w)}`);
+  if (w.length !== 4) {
+    throw new RangeError(`${node}: conv weight must be 4-D, got ${formatShape(w)}`);
+  }
   const { stride, padding } = convGeometry(node, a);
   const p = conv2dParams(node, [1, x[1], x[2], x[3]], w, { stride, padding, groups });
   return [x[0], w[0], p.oh, p.ow];

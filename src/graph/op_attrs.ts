@@ -29,7 +29,12 @@ export function numAttr(
 }
 
 /** Throws unless `shape` is `[c]`. */
-export function expectVector(node: string, role: string, shape: Shape | undefined, c: number): void {
+export function expectVector(
+  node: string,
+  role: string,
+  shape: Shape | undefined,
+  c: number,
+): void {
   if (shape && (shape.length !== 1 || shape[0] !== c)) {
     throw new RangeError(`${node}: ${role} must be [${c}], got ${formatShape(shape)}`);
   }

@@ -11,7 +11,9 @@ import type { LayerOp } from "./layer_op.ts";
 
 function intList(node: string, v: AttrValue | undefined, what: string): number[] {
   if (!Array.isArray(v) || !v.every((i) => Number.isInteger(i))) {
-    throw new RangeError(`${node}: attrs.${what} must be a list of integers, got ${JSON.stringify(v)}`);
+    throw new RangeError(
+      `${node}: attrs.${what} must be a list of integers, got ${JSON.stringify(v)}`,
+    );
   }
   return v as number[];
 }
@@ -29,7 +31,9 @@ export const permuteLayer: LayerOp = {
       [...perm].sort((p, q) => p - q).some((v, i) => v !== i)
     ) {
       throw new RangeError(
-        `${node}: perm ${JSON.stringify(perm)} is not a permutation of ${formatShape(x)} keeping axis 0`,
+        `${node}: perm ${JSON.stringify(perm)} is not a permutation of ${
+          formatShape(x)
+        } keeping axis 0`,
       );
     }
     return perm.map((p) => x[p]);

@@ -97,7 +97,9 @@ export function channelClasses(
         break;
       case "merge":
       case "norm":
-        for (const v of n.inputs) for (let c = 0; c < width(n.name); c++) union(at(v, c), at(n.name, c));
+        for (const v of n.inputs) {
+          for (let c = 0; c < width(n.name); c++) union(at(v, c), at(n.name, c));
+        }
         break;
       case "flatten": {
         const s = spatialOf(shapes.get(x)!);

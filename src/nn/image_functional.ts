@@ -58,7 +58,9 @@ export function pool2d(x: Tensor, kind: PoolKind, k: number): Tensor {
 
 /** Mean over the spatial axes: `[N, C, H, W] → [N, C]`. */
 export function globalAvgPool(x: Tensor): Tensor {
-  if (x.rank < 3) throw new RangeError(`global_avg_pool: expects rank ≥ 3, got ${formatShape(x.shape)}`);
+  if (x.rank < 3) {
+    throw new RangeError(`global_avg_pool: expects rank ≥ 3, got ${formatShape(x.shape)}`);
+  }
   return mean(x, { axes: x.shape.slice(2).map((_, i) => i + 2) });
 }
 

@@ -71,7 +71,9 @@ export function smallCnn(o: CnnOptions = {}): Sequential {
     c = out;
     size = Math.floor(size / 2);
   });
-  if (size < 1) throw new RangeError(`smallCnn: ${chans.length} pooling stages shrink the image to nothing`);
+  if (size < 1) {
+    throw new RangeError(`smallCnn: ${chans.length} pooling stages shrink the image to nothing`);
+  }
   layers.push(["flatten", new Flatten()]);
   if (o.dropout) layers.push(["dropout", drop("dropout", o.dropout, new Rng((o.seed ?? 0) + 1))]);
   let f = c * size * size;
@@ -140,10 +142,13 @@ export function convnext(o: ConvNextOptions = {}): Sequential {
   const stages: [string, Module][] = dims.map((d, s) => {
     const parts: [string, Module][] = [];
     if (s > 0) {
-      parts.push(["downsample", new Sequential([
-        ["norm", layerNorm2d(dims[s - 1], { backend })],
-        ["conv", conv2dLayer(dims[s - 1], d, 2, { stride: 2, ...init })],
-      ])]);
+      parts.push([
+        "downsample",
+        new Sequential([
+          ["norm", layerNorm2d(dims[s - 1], { backend })],
+          ["conv", conv2dLayer(dims[s - 1], d, 2, { stride: 2, ...init })],
+        ]),
+      ]);
     }
     const blocks: [string, Module][] = [];
     for (let b = 0; b < depths[s]; b++, blockIndex++) {
@@ -156,23 +161,31 @@ export function convnext(o: ConvNextOptions = {}): Sequential {
         ["scale", layerScale(d, o.layerScaleInit ?? 1e-6, { backend })],
       ];
       const p = (o.dropPath ?? 0) * (total > 1 ? blockIndex / (total - 1) : 0);
-      if (p > 0) branch.push(["drop", drop("drop_path", p, new Rng((o.seed ?? 0) + 7 + blockIndex))]);
+      if (p > 0) {
+        branch.push(["drop", drop("drop_path", p, new Rng((o.seed ?? 0) + 7 + blockIndex))]);
+      }
       blocks.push([`${b}`, new Residual(new Sequential(branch))]);
     }
     parts.push(["blocks", new Sequential(blocks)]);
     return [`${s}`, new Sequential(parts)];
   });
   return new Sequential([
-    ["stem", new Sequential([
-      ["conv", conv2dLayer(o.inChannels ?? 1, dims[0], patch, { stride: patch, ...init })],
-      ["norm", layerNorm2d(dims[0], { backend })],
-    ])],
+    [
+      "stem",
+      new Sequential([
+        ["conv", conv2dLayer(o.inChannels ?? 1, dims[0], patch, { stride: patch, ...init })],
+        ["norm", layerNorm2d(dims[0], { backend })],
+      ]),
+    ],
     ["stages", new Sequential(stages)],
-    ["head", new Sequential([
-      ["pool", pool("global")],
-      ["norm", layerNorm2d(dims.at(-1)!, { backend })],
-      ["fc", new Linear(dims.at(-1)!, o.classes ?? 10, { rng, backend, init: "xavier_normal" })],
-    ])],
+    [
+      "head",
+      new Sequential([
+        ["pool", pool("global")],
+        ["norm", layerNorm2d(dims.at(-1)!, { backend })],
+        ["fc", new Linear(dims.at(-1)!, o.classes ?? 10, { rng, backend, init: "xavier_normal" })],
+      ]),
+    ],
   ]);
 }
 
@@ -187,5 +200,11 @@ export function convnext(o: ConvNextOptions = {}): Sequential {
  * ```
  */
 export function convnextTiny(o: Omit<ConvNextOptions, "depths" | "dims"> = {}): Sequential {
-  return convnext({ inChannels: 3, stemPatch: 4, ...o, depths: [3, 3, 9, 3], dims: [96, 192, 384, 768] });
+  return convnext({
+    inChannels: 3,
+    stemPatch: 4,
+    ...o,
+    depths: [3, 3, 9, 3],
+    dims: [96, 192, 384, 768],
+  });
 }

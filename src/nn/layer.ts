@@ -80,4 +80,3 @@ export function checkInt(layer: string, what: string, x: number, min = 1): void 
     throw new RangeError(`${layer}: ${what} must be an integer ≥ ${min}, got ${x}`);
   }
 }
-

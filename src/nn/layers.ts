@@ -45,7 +45,7 @@ function filled(n: number, v: number): Float32Array {
 
 function weights(shape: number[], o: ConvOptions): Float32Array {
   const w = initWeights(shape, o.init ?? "kaiming_normal", o.rng ?? new Rng(0));
-  if (o.gain !== undefined) for (let i = 0; i < w.length; i++) w[i] *= o.gain;
+  if (o.gain !== undefined) { for (let i = 0; i < w.length; i++) w[i] *= o.gain; }
   return w;
 }
 

@@ -124,9 +124,7 @@ export function pruneUnits(model: GraphModule): UnitMap {
       classId: cls.id,
     };
   });
-  const units = classUnits.filter((u) =>
-    !cc.classes[u.classId].pinned && u.writers.length > 0
-  );
+  const units = classUnits.filter((u) => !cc.classes[u.classId].pinned && u.writers.length > 0);
   const inputs: PruneUnit[] = [];
   const inputStrength = new Map<string, Float64Array>();
   for (const n of mg.graph.nodes) {

@@ -24,7 +24,9 @@ const x64 = (shape: number[], shift = 0) =>
   randn(shape, rng, { dtype: "float64", requiresGrad: true, mean: shift });
 const maxRel = (a: ArrayLike<number>, b: ArrayLike<number>) => {
   let m = 0, s = 0;
-  for (let i = 0; i < a.length; i++) (m = Math.max(m, Math.abs(a[i] - b[i]))), (s = Math.max(s, Math.abs(b[i])));
+  for (let i = 0; i < a.length; i++) {
+    (m = Math.max(m, Math.abs(a[i] - b[i]))), (s = Math.max(s, Math.abs(b[i])));
+  }
   return m / Math.max(1e-30, s);
 };
 
@@ -36,7 +38,12 @@ Deno.test("compensatedLayerNorm(): with nothing removed it is LayerNorm (fused k
         const x = randn([n, c, h, w], rng, { backend: be, mean: 0.5 });
         const g = randn([c], rng, { backend: be }), b = randn([c], rng, { backend: be });
         const cln = compensatedLayerNorm(x, g, b, { width: c, s1: 0, s2: 0 }, 1e-6).toArray();
-        const ref = transpose(layerNorm(transpose(x, [0, 2, 3, 1]), g, b, { eps: 1e-6 }), [0, 3, 1, 2])
+        const ref = transpose(layerNorm(transpose(x, [0, 2, 3, 1]), g, b, { eps: 1e-6 }), [
+          0,
+          3,
+          1,
+          2,
+        ])
           .toArray();
         assert.ok(maxRel(cln, ref) <= 1e-6, `${name} ${[n, c, h, w]}: ${maxRel(cln, ref)}`);
       }
@@ -59,7 +66,9 @@ Deno.test("compensatedLayerNorm(): kept channels of a LayerNorm whose constant c
   const want = compensatedLayerNorm(full9, g, b, { width: c, s1: 0, s2: 0 }).toArray();
   const pick = (t: Tensor, idx: number[], per: number) => {
     const d = t.toArray(), rows = d.length / (c * per), out: number[] = [];
-    for (let r = 0; r < rows; r++) for (const ch of idx) for (let s = 0; s < per; s++) out.push(d[(r * c + ch) * per + s]);
+    for (let r = 0; r < rows; r++) {
+      for (const ch of idx) for (let s = 0; s < per; s++) out.push(d[(r * c + ch) * per + s]);
+    }
     return out;
   };
   const xk = tensor(pick(full9, keep, 4), [3, keep.length, 2, 2], { dtype: "float64" });
@@ -87,9 +96,16 @@ Deno.test("image layers: gradients match finite differences", async (t) => {
     ],
     "batch norm (eval)": () => [
       ([x, g, b]) =>
-        batchNorm(x, g, b, tensor([0.1, -0.2, 0.3], [3], { dtype: "float64" }), tensor([1.5, 0.5, 2], [3], { dtype: "float64" }), {
-          training: false,
-        }),
+        batchNorm(
+          x,
+          g,
+          b,
+          tensor([0.1, -0.2, 0.3], [3], { dtype: "float64" }),
+          tensor([1.5, 0.5, 2], [3], { dtype: "float64" }),
+          {
+            training: false,
+          },
+        ),
       [x64([2, 3, 2, 2]), x64([3], 1), x64([3])],
     ],
     "max pool": () => [([x]) => pool2d(x, "max", 2), [x64([2, 3, 5, 4])]],
@@ -154,7 +170,12 @@ Deno.test("dropout and drop path: seeded, scaled, identity in eval", () => {
 });
 
 Deno.test("layer modules and their graphs compute the same; channels-last LayerNorm matches channels-first", () => {
-  for (const net of [smallCnn({ seed: 2, dropout: 0.2 }), convnext({ depths: [1, 2], dims: [8, 16], seed: 3, layerScaleInit: 0.5, dropPath: 0.2 })]) {
+  for (
+    const net of [
+      smallCnn({ seed: 2, dropout: 0.2 }),
+      convnext({ depths: [1, 2], dims: [8, 16], seed: 3, layerScaleInit: 0.5, dropPath: 0.2 }),
+    ]
+  ) {
     net.eval();
     const { graph, params } = toGraph(net, [1, 28, 28]);
     const m = fromGraph(graph, params).eval();

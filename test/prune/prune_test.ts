@@ -84,7 +84,11 @@ Deno.test("pruneWeakestUnits(): zeros the weakest fraction of units (row + outgo
   for (const j of weakest) assert.equal(after.outputs[0][j], 0);
   assert.equal([...after.inputs].filter((v) => v === 0).length, 2);
   const again = pruneWeakestUnits(m, 0.2, 0.1);
-  assert.deepEqual(again, { units: [1, 1], families: r.families, inputs: 1 }, "fractions of the still-alive units");
+  assert.deepEqual(
+    again,
+    { units: [1, 1], families: r.families, inputs: 1 },
+    "fractions of the still-alive units",
+  );
   assert.throws(() => pruneWeakestUnits(m, 1, 0), RangeError);
 });
 

@@ -93,7 +93,13 @@ function broadcastRunsWith(
   let axis = r, run = 1, mode: "both" | "a" | "b" | null = null;
   while (axis > 0) {
     const d = outShape[axis - 1], fa = as[axis - 1] === d, fb = bs[axis - 1] === d;
-    const m = fa && fb ? "both" : fa && bs[axis - 1] === 1 ? "a" : fb && as[axis - 1] === 1 ? "b" : null;
+    const m = fa && fb
+      ? "both"
+      : fa && bs[axis - 1] === 1
+      ? "a"
+      : fb && as[axis - 1] === 1
+      ? "b"
+      : null;
     if (m === null || (mode !== null && m !== mode && d !== 1)) break;
     if (d !== 1) mode = m;
     run *= d;
@@ -568,7 +574,19 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
         for (let r = x.size; r < n; r += x.size) {
           bytes.copyWithin(O.ptr + 4 * r, O.ptr, O.ptr + 4 * x.size);
         }
-      } else if (!broadcastRunsWith(k, new Float32Array(memory.buffer), kind, A.ptr, aShape, B.ptr, bShape, O.ptr, outShape)) {
+      } else if (
+        !broadcastRunsWith(
+          k,
+          new Float32Array(memory.buffer),
+          kind,
+          A.ptr,
+          aShape,
+          B.ptr,
+          bShape,
+          O.ptr,
+          outShape,
+        )
+      ) {
         binaryLoop(kind, view(a), aShape, view(b), bShape, view(out), outShape);
       }
     },
