@@ -1,20 +1,17 @@
 import { dirname, join } from "node:path";
-import { splitValidation } from "../data/dataset.ts";
-import { loadMnist } from "../data/mnist.ts";
 import { fromGraph, toGraph } from "../graph/convert.ts";
 import type { GraphModule } from "../graph/graph_module.ts";
 import { writeFileAtomic } from "../io/atomic_write.ts";
 import { loadModel, saveModel } from "../io/model_file.ts";
 import { mlp } from "../nn/models.ts";
 import { convnext, smallCnn } from "../nn/image_models.ts";
-import { loadFashionMnist } from "../data/fashion_mnist.ts";
+import { type DatasetName, loadSplits } from "../data/load.ts";
 import type { Module } from "../nn/module.ts";
 import { evaluate } from "../nn/train.ts";
 import { stderrSink } from "../nn/progress.ts";
 import { squeezeRelease } from "../cycle/cycle.ts";
 import { type CycleOptions, DEFAULT_CYCLE_OPTIONS } from "../cycle/options.ts";
 import { formatCycleTable } from "../cycle/report.ts";
-import { Rng } from "../tensor/random.ts";
 import { backendArg, num, type OptionSpec, parse, UsageError, widthsArg } from "./args.ts";
 
 const NUMERIC: [keyof CycleOptions, string, string, boolean][] = [
@@ -149,10 +146,7 @@ export async function cycleCommand(args: string[]): Promise<void> {
   const backend = backendArg("cycle", v.backend);
 
   const t0 = performance.now();
-  const { train: all, test } = dataset === "mnist"
-    ? { train: await loadMnist("train"), test: await loadMnist("test") }
-    : await loadFashionMnist({ seed: 0 });
-  const { train, validation } = splitValidation(all, valCount, new Rng(seed));
+  const { train, validation, test } = await loadSplits(dataset as DatasetName, valCount, seed);
   let model: GraphModule;
   if (v.model) {
     model = await loadModel(String(v.model), backend);

@@ -33,6 +33,7 @@ export const CHECKPOINT_FILES = {
   state: "state.json",
   next: "next.safetensors",
   best: "best.safetensors",
+  dense: "dense.safetensors",
 } as const;
 
 /** Writes state and models (each file atomically; the state last). */

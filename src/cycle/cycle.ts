@@ -24,7 +24,9 @@ import { structureRegularizer } from "../prune/regularizers.ts";
 import { release } from "../release/release.ts";
 import type { Tensor } from "../tensor/tensor.ts";
 import { tidy } from "../tensor/scope.ts";
-import { loadCheckpoint, saveCheckpoint } from "./checkpoint.ts";
+import { CHECKPOINT_FILES, loadCheckpoint, saveCheckpoint } from "./checkpoint.ts";
+import { saveModel } from "../io/model_file.ts";
+import { join } from "node:path";
 import type { CycleEvent } from "./events.ts";
 import { type CycleOptions, resolveCycleOptions } from "./options.ts";
 import type { CycleRow } from "./report.ts";
@@ -45,7 +47,7 @@ export interface CycleRunSettings {
   onEvent?: (e: CycleEvent) => void;
   /** Epoch progress output for the train phases (false: none). */
   progress?: ProgressSink | false;
-  /** Folder for checkpoints after every cycle. */
+  /** Folder for checkpoints after every cycle (and the trained dense model, `dense.safetensors`). */
   checkpointDir?: string;
   /** Continue from the checkpoint in `checkpointDir` when there is one. */
   resume?: boolean;
@@ -197,6 +199,10 @@ export async function squeezeRelease(
     train(current, o.denseEpochs, o.denseLr, true, o.seed);
     const original = model.parameterCount();
     const dense = row(0, current, {}, original, t0);
+    if (settings.checkpointDir) {
+      await Deno.mkdir(settings.checkpointDir, { recursive: true });
+      await saveModel(join(settings.checkpointDir, CHECKPOINT_FILES.dense), current);
+    }
     rows = [dense];
     best = current.clone();
     state = {

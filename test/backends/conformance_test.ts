@@ -117,6 +117,10 @@ for (const be of BACKENDS) {
         agree(`${name} ${n}`, be, [[3, n], [n]], ([a, b]) => f(a, b), name === "div" ? 0 : 0);
         agree(`${name} col ${n}`, be, [[n, 3], [n, 1]], ([a, b]) => f(a, b));
         agree(`${name} scalar ${n}`, be, [[3, n], [1]], ([a, b]) => f(a, b));
+        agree(`${name} per-channel ${n}`, be, [[2, n, 3, 5], [1, n, 1, 1]], ([a, b]) => f(a, b));
+        agree(`${name} channel-first ${n}`, be, [[1, n, 1, 1], [2, n, 4, 4]], ([a, b]) => f(a, b));
+        agree(`${name} over-channels ${n}`, be, [[2, n, 3, 3], [2, 1, 3, 3]], ([a, b]) => f(a, b));
+        agree(`${name} lower-rank ${n}`, be, [[3, n, 1, 1], [n, 3, 3]], ([a, b]) => f(a, b));
         agree(`${name} scalar-first ${n}`, be, [[1], [n, 2]], ([a, b]) => f(a, b));
         agree(
           `${name} row+scalar ${n}`,
@@ -136,6 +140,9 @@ for (const be of BACKENDS) {
   Deno.test(`conformance[${be.name}]: reductions, softmax, cross-entropy, indexing`, () => {
     for (const n of SIZES) {
       agree(`sum ${n}`, be, [[n, 3, 5]], ([a]) => sum(a, { axes: [0, 2] }));
+      agree(`sum per-channel ${n}`, be, [[2, n, 3, 4]], ([a]) => sum(a, { axes: [0, 2, 3] }));
+      agree(`mean gaps ${n}`, be, [[3, 2, n, 5]], ([a]) => mean(a, { axes: [3, 0], keepdims: true }));
+      agree(`max gaps ${n}`, be, [[2, n, 3, 2]], ([a]) => max(a, { axes: [0, 2] }));
       agree(`mean ${n}`, be, [[4, n]], ([a]) => mean(a, { axes: [1] }));
       agree(`max ${n}`, be, [[4, n]], ([a]) => max(a, { axes: [1] }));
       agree(`softmax ${n}`, be, [[3, n]], ([a]) => softmax(a));

@@ -1,0 +1,115 @@
+/**
+ * Comparisons for a finished `squeeze cycle` run on a residual network (the ConvNeXt
+ * demo): (1) what plain LayerNorm slicing — what other pruning tools do — changes in the
+ * minimized model's outputs, against CompensatedLayerNorm's exact result; (2) one
+ * prune-and-shrink pass from the same dense model to the same nonzero budget as the
+ * cycle's final model. Prints a markdown table and writes DIR/compare.json.
+ *
+ *   deno run -A bench/convnext_compare.ts --run runs/demo-convnext-fashion-s0
+ */
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { createBackend } from "../src/backends/select.ts";
+import { squeezeRelease } from "../src/cycle/cycle.ts";
+import { CHECKPOINT_FILES } from "../src/cycle/checkpoint.ts";
+import type { CycleOptions } from "../src/cycle/options.ts";
+import type { CycleRow } from "../src/cycle/report.ts";
+import { batches } from "../src/data/dataset.ts";
+import { type DatasetName, loadSplits } from "../src/data/load.ts";
+import { GraphModule } from "../src/graph/graph_module.ts";
+import { writeFileAtomic } from "../src/io/atomic_write.ts";
+import { loadModel } from "../src/io/model_file.ts";
+import { verify } from "../src/minimize/verify.ts";
+import { evaluate } from "../src/nn/train.ts";
+import { Parameter } from "../src/nn/parameter.ts";
+import { tidy } from "../src/tensor/scope.ts";
+
+const { values } = parseArgs({
+  args: Deno.args,
+  options: { run: { type: "string" }, "skip-single": { type: "boolean" } },
+});
+if (!values.run) throw new Error("convnext_compare: --run DIR (a `squeeze cycle` output folder) is required");
+const dir = values.run;
+const report = JSON.parse(await Deno.readTextFile(join(dir, "report.json"))) as {
+  dataset: DatasetName;
+  seed: number;
+  options: CycleOptions;
+  rows: CycleRow[];
+};
+const backend = createBackend("auto");
+const data = await loadSplits(report.dataset ?? "mnist", 5000, report.seed);
+const minimized = await loadModel(join(dir, "minimized.safetensors"), backend);
+
+/** The same graph with every CompensatedLayerNorm reset to plain LayerNorm over its kept channels. */
+function sliced(m: GraphModule): { model: GraphModule; compensated: number } {
+  const graph = structuredClone(m.graph);
+  let compensated = 0;
+  for (const n of graph.nodes) {
+    if (n.op !== "layer_norm") continue;
+    const c = graph.params[n.params.weight][0];
+    if ((n.attrs.width ?? c) !== c) compensated++;
+    n.attrs = { ...n.attrs, width: c, s1: 0, s2: 0 };
+  }
+  const params = new Map([...m.namedParameters()].map(([k, p]) => [k, Parameter.from(p)]));
+  return { model: new GraphModule(graph, params), compensated };
+}
+
+const sl = sliced(minimized);
+let worst = 0, maxAbs = 0;
+for (const b of batches(data.test, { batchSize: 1000, backend })) {
+  const r = tidy(() => verify(minimized, sl.model, b.x));
+  b.x.dispose();
+  worst = Math.max(worst, r.maxRel);
+  maxAbs = Math.max(maxAbs, r.maxAbs);
+}
+const accCln = evaluate(minimized, data.test).accuracy, accSliced = evaluate(sl.model, data.test).accuracy;
+const final = report.rows.at(-1)!, dense = report.rows[0];
+const pct = (v: number) => `${(100 * v).toFixed(2)}%`;
+console.log(`LayerNorm handling in the minimized model (${sl.compensated} LayerNorms lost channels):`);
+console.log("| LayerNorm | output change vs the masked model (contract measure) | max abs logit change | test acc |");
+console.log("|---|---:|---:|---:|");
+console.log(`| CompensatedLayerNorm (squeeze) | ${final.maxRelDiff.toExponential(1)} | — | ${pct(accCln)} |`);
+console.log(`| plain slicing (other tools) | ${worst.toExponential(2)} | ${maxAbs.toFixed(3)} | ${pct(accSliced)} |`);
+
+let single: CycleRow | null = null;
+if (!values["skip-single"]) {
+  const start = await loadModel(join(dir, "checkpoint", CHECKPOINT_FILES.dense), backend);
+  const o = report.options;
+  const s = 1 - final.nonzeros / dense.nonzeros;
+  const steps = Math.log(1 - s) / Math.log(1 - o.budgetFraction);
+  const t0 = performance.now();
+  const r = await squeezeRelease(start, data, {
+    ...o,
+    denseEpochs: 0,
+    maxCycles: 1,
+    budgetFraction: s,
+    unitFraction: 1 - Math.pow(1 - o.unitFraction, steps),
+    inputFraction: 1 - Math.pow(1 - o.inputFraction, steps),
+    fineTuneEpochs: o.fineTuneEpochs + o.trainEpochs,
+    accuracyBudget: 100,
+  });
+  single = r.rows.at(-1)!;
+  console.log(
+    `\nOne prune-and-shrink pass to ${final.nonzeros} nonzeros (sparsity ${(100 * s).toFixed(1)}%, ${
+      ((performance.now() - t0) / 1000).toFixed(0)
+    }s):`,
+  );
+  console.log("| method | ratio | params | val acc | test acc | structure |");
+  console.log("|---|---:|---:|---:|---:|---|");
+  for (const [name, row] of [["dense", dense], ["one pass", single], [`cycle (${report.rows.length - 1} cycles)`, final]] as const) {
+    console.log(
+      `| ${name} | ${row.ratio.toFixed(2)}× | ${row.params.toLocaleString("en-US")} | ${pct(row.valAccuracy)} | ${
+        pct(row.testAccuracy)
+      } | ${row.structure ?? ""} |`,
+    );
+  }
+}
+await writeFileAtomic(
+  join(dir, "compare.json"),
+  new TextEncoder().encode(JSON.stringify({
+    layerNorm: { compensated: sl.compensated, slicedMaxRel: worst, slicedMaxAbs: maxAbs, accCln, accSliced, clnMaxRel: final.maxRelDiff },
+    single,
+    final,
+    dense,
+  }, null, 1)),
+);
