@@ -28,7 +28,9 @@ const { values } = parseArgs({
   args: Deno.args,
   options: { run: { type: "string" }, "skip-single": { type: "boolean" } },
 });
-if (!values.run) throw new Error("convnext_compare: --run DIR (a `squeeze cycle` output folder) is required");
+if (!values.run) {
+  throw new Error("convnext_compare: --run DIR (a `squeeze cycle` output folder) is required");
+}
 const dir = values.run;
 const report = JSON.parse(await Deno.readTextFile(join(dir, "report.json"))) as {
   dataset: DatasetName;
@@ -62,14 +64,25 @@ for (const b of batches(data.test, { batchSize: 1000, backend })) {
   worst = Math.max(worst, r.maxRel);
   maxAbs = Math.max(maxAbs, r.maxAbs);
 }
-const accCln = evaluate(minimized, data.test).accuracy, accSliced = evaluate(sl.model, data.test).accuracy;
+const accCln = evaluate(minimized, data.test).accuracy,
+  accSliced = evaluate(sl.model, data.test).accuracy;
 const final = report.rows.at(-1)!, dense = report.rows[0];
 const pct = (v: number) => `${(100 * v).toFixed(2)}%`;
-console.log(`LayerNorm handling in the minimized model (${sl.compensated} LayerNorms lost channels):`);
-console.log("| LayerNorm | output change vs the masked model (contract measure) | max abs logit change | test acc |");
+console.log(
+  `LayerNorm handling in the minimized model (${sl.compensated} LayerNorms lost channels):`,
+);
+console.log(
+  "| LayerNorm | output change vs the masked model (contract measure) | max abs logit change | test acc |",
+);
 console.log("|---|---:|---:|---:|");
-console.log(`| CompensatedLayerNorm (squeeze) | ${final.maxRelDiff.toExponential(1)} | — | ${pct(accCln)} |`);
-console.log(`| plain slicing (other tools) | ${worst.toExponential(2)} | ${maxAbs.toFixed(3)} | ${pct(accSliced)} |`);
+console.log(
+  `| CompensatedLayerNorm (squeeze) | ${final.maxRelDiff.toExponential(1)} | — | ${pct(accCln)} |`,
+);
+console.log(
+  `| plain slicing (other tools) | ${worst.toExponential(2)} | ${maxAbs.toFixed(3)} | ${
+    pct(accSliced)
+  } |`,
+);
 
 let single: CycleRow | null = null;
 if (!values["skip-single"]) {
@@ -90,26 +103,42 @@ if (!values["skip-single"]) {
   });
   single = r.rows.at(-1)!;
   console.log(
-    `\nOne prune-and-shrink pass to ${final.nonzeros} nonzeros (sparsity ${(100 * s).toFixed(1)}%, ${
-      ((performance.now() - t0) / 1000).toFixed(0)
-    }s):`,
+    `\nOne prune-and-shrink pass to ${final.nonzeros} nonzeros (sparsity ${
+      (100 * s).toFixed(1)
+    }%, ${((performance.now() - t0) / 1000).toFixed(0)}s):`,
   );
   console.log("| method | ratio | params | val acc | test acc | structure |");
   console.log("|---|---:|---:|---:|---:|---|");
-  for (const [name, row] of [["dense", dense], ["one pass", single], [`cycle (${report.rows.length - 1} cycles)`, final]] as const) {
+  for (
+    const [name, row] of [["dense", dense], ["one pass", single], [
+      `cycle (${report.rows.length - 1} cycles)`,
+      final,
+    ]] as const
+  ) {
     console.log(
-      `| ${name} | ${row.ratio.toFixed(2)}× | ${row.params.toLocaleString("en-US")} | ${pct(row.valAccuracy)} | ${
-        pct(row.testAccuracy)
-      } | ${row.structure ?? ""} |`,
+      `| ${name} | ${row.ratio.toFixed(2)}× | ${row.params.toLocaleString("en-US")} | ${
+        pct(row.valAccuracy)
+      } | ${pct(row.testAccuracy)} | ${row.structure ?? ""} |`,
     );
   }
 }
 await writeFileAtomic(
   join(dir, "compare.json"),
-  new TextEncoder().encode(JSON.stringify({
-    layerNorm: { compensated: sl.compensated, slicedMaxRel: worst, slicedMaxAbs: maxAbs, accCln, accSliced, clnMaxRel: final.maxRelDiff },
-    single,
-    final,
-    dense,
-  }, null, 1)),
+  new TextEncoder().encode(JSON.stringify(
+    {
+      layerNorm: {
+        compensated: sl.compensated,
+        slicedMaxRel: worst,
+        slicedMaxAbs: maxAbs,
+        accCln,
+        accSliced,
+        clnMaxRel: final.maxRelDiff,
+      },
+      single,
+      final,
+      dense,
+    },
+    null,
+    1,
+  )),
 );

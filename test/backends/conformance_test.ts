@@ -141,7 +141,12 @@ for (const be of BACKENDS) {
     for (const n of SIZES) {
       agree(`sum ${n}`, be, [[n, 3, 5]], ([a]) => sum(a, { axes: [0, 2] }));
       agree(`sum per-channel ${n}`, be, [[2, n, 3, 4]], ([a]) => sum(a, { axes: [0, 2, 3] }));
-      agree(`mean gaps ${n}`, be, [[3, 2, n, 5]], ([a]) => mean(a, { axes: [3, 0], keepdims: true }));
+      agree(
+        `mean gaps ${n}`,
+        be,
+        [[3, 2, n, 5]],
+        ([a]) => mean(a, { axes: [3, 0], keepdims: true }),
+      );
       agree(`max gaps ${n}`, be, [[2, n, 3, 2]], ([a]) => max(a, { axes: [0, 2] }));
       agree(`mean ${n}`, be, [[4, n]], ([a]) => mean(a, { axes: [1] }));
       agree(`max ${n}`, be, [[4, n]], ([a]) => max(a, { axes: [1] }));

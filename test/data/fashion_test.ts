@@ -29,13 +29,17 @@ Deno.test("loadFashionMnist(): malformed images are named; empty entries are ski
   classes[3].data[2] = [1, 2, 3];
   await assert.rejects(
     () => loadFashionMnist({ classes, testPerClass: 1 }),
-    (e: Error) => e instanceof SyntaxError && /class file 3\.json: image 2 is not 784 pixels/.test(e.message),
+    (e: Error) =>
+      e instanceof SyntaxError && /class file 3\.json: image 2 is not 784 pixels/.test(e.message),
   );
   const ok = fake(5);
   ok[0].data.push([]);
   const r = await loadFashionMnist({ classes: ok, testPerClass: 1 });
   assert.equal(r.train.labels.length + r.test.labels.length, 50);
-  await assert.rejects(() => loadFashionMnist({ classes: fake(1), testPerClass: 1 }), /more than 1 images/);
+  await assert.rejects(
+    () => loadFashionMnist({ classes: fake(1), testPerClass: 1 }),
+    /more than 1 images/,
+  );
 });
 
 Deno.test("loadFashionMnist(): the npm package gives 60,000 / 10,000 with 6,000 / 1,000 per class", async () => {
