@@ -3,10 +3,12 @@
  *
  * Makes neural networks physically smaller without changing what they compute
  * (Squeeze-Release: pruning + exact structural minimization + release). This module
- * holds the foundation: float32 tensors with reverse-mode autograd over a closed op
- * table, explicit backends (the TypeScript reference backend is the oracle), layers,
- * optimizers, a training loop, the graph IR that minimization rewrites, MNIST loading,
- * and the model file (JSON graph + safetensors weights).
+ * holds float32 tensors with reverse-mode autograd over a closed op table, explicit
+ * backends (the TypeScript reference backend is the oracle; Wasm SIMD), layers for MLPs,
+ * CNNs and ConvNeXts (BatchNorm, CompensatedLayerNorm, layer scale, residuals),
+ * optimizers, a training loop, the graph IR that minimization rewrites, pruning,
+ * release and the Squeeze-Release cycle, MNIST / Fashion-MNIST loading, and the model
+ * file (JSON graph + safetensors weights).
  *
  * @example Train a small network for one step and save it
  * ```ts ignore
@@ -120,6 +122,28 @@ export {
   trainStep,
 } from "./src/nn/train.ts";
 export { ProgressBar, type ProgressSink, stderrSink } from "./src/nn/progress.ts";
+export { checkInt, Layer } from "./src/nn/layer.ts";
+export { Residual } from "./src/nn/residual.ts";
+export {
+  batchNorm2d,
+  conv2dLayer,
+  type ConvOptions,
+  drop,
+  dwconv2dLayer,
+  layerNorm2d,
+  type LayerOptions,
+  layerScale,
+  permuteLayer,
+  pool,
+  reshapeLayer,
+} from "./src/nn/layers.ts";
+export {
+  type CnnOptions,
+  convnext,
+  type ConvNextOptions,
+  convnextTiny,
+  smallCnn,
+} from "./src/nn/image_models.ts";
 export {
   channelAffine,
   conv2dBias,
@@ -164,6 +188,14 @@ export {
 } from "./src/data/dataset.ts";
 export { type IdxArray, parseIdx } from "./src/data/idx.ts";
 export { loadMnist, MNIST_MEAN, MNIST_STD, mnistDir, type MnistOptions } from "./src/data/mnist.ts";
+export {
+  FASHION_CLASSES,
+  FASHION_MEAN,
+  FASHION_STD,
+  type FashionOptions,
+  loadFashionMnist,
+} from "./src/data/fashion_mnist.ts";
+export { type DatasetName, loadSplits, type Splits } from "./src/data/load.ts";
 
 export { writeFileAtomic } from "./src/io/atomic_write.ts";
 export { decodeSafetensors, encodeSafetensors, type NamedArray } from "./src/io/safetensors.ts";
@@ -240,6 +272,7 @@ export {
 } from "./src/cycle/options.ts";
 export type { CycleEvent, CyclePhase } from "./src/cycle/events.ts";
 export { type CycleRow, formatCycleTable } from "./src/cycle/report.ts";
+export { describeStructure, formatStructure } from "./src/cycle/structure.ts";
 export {
   CHECKPOINT_FILES,
   type CycleState,
