@@ -10,7 +10,7 @@ import type { Conv2dParams } from "../backend.ts";
 import type { KernelExports } from "./loader.ts";
 
 /** Job kinds. */
-export const JOB = { gemm: 0, convImages: 1, dwconv: 2 } as const;
+export const JOB = { gemm: 0, convImages: 1, dwconv: 2, convGradInput: 3 } as const;
 
 /** GEMM block rows [i0, i1) × columns [j0, j1) of C (`f32_gemm` arguments). */
 export interface GemmBlock {
@@ -73,6 +73,24 @@ export function convImagesJob(
   return [JOB.convImages, x, w, y, p.c, p.o, p.groups, b0, b1, col, scratch, ...geometry(p)];
 }
 
+/**
+ * Convolution input gradient for images [b0, b1): per image and group, one GEMM
+ * `Wᵀ·dy` into `col` (or straight into dx for a direct conv), then col2im into the
+ * zero-filled dx (scratch at `scratch`).
+ */
+export function convGradInputJob(
+  p: Conv2dParams,
+  dy: number,
+  w: number,
+  dx: number,
+  b0: number,
+  b1: number,
+  col: number,
+  scratch: number,
+): number[] {
+  return [JOB.convGradInput, dy, w, dx, p.c, p.o, p.groups, b0, b1, col, scratch, ...geometry(p)];
+}
+
 /** Depthwise convolution of `planes` planes (channel = plane mod c); `pad` is plane scratch. */
 export function dwconvJob(
   p: Conv2dParams,
@@ -132,6 +150,36 @@ export function runJob(k: KernelExports, job: ArrayLike<number>): void {
             ohw,
             direct ? 0 : 1,
           );
+        }
+      }
+      return;
+    }
+    case JOB.convGradInput: {
+      const [dy, w, dx, c, o, groups, b0, b1, col, scratch, h, wd, kh, kw, oh, ow, sh, sw, ph, pw] =
+        args(20);
+      const cg = c / groups, og = o / groups, kk = cg * kh * kw, ohw = oh * ow;
+      const direct = isDirectConv(kh, kw, sh, sw, ph, pw);
+      for (let b = b0; b < b1; b++) {
+        for (let g = 0; g < groups; g++) {
+          const dxg = dx + 4 * (b * c + g * cg) * h * wd;
+          const target = direct ? dxg : col;
+          k.f32_gemm(
+            w + 4 * g * og * kk,
+            dy + 4 * (b * o + g * og) * ohw,
+            target,
+            kk,
+            ohw,
+            og,
+            1,
+            0,
+            scratch,
+            0,
+            kk,
+            0,
+            ohw,
+            0,
+          );
+          if (!direct) k.f32_col2im(col, dxg, cg, h, wd, kh, kw, oh, ow, sh, sw, ph, pw);
         }
       }
       return;

@@ -29,7 +29,15 @@ import {
 } from "./loader.ts";
 import { MAX_PAGES } from "./_gen/kernels.ts";
 import { controlInts, ThreadPool } from "./thread_pool.ts";
-import { convImagesJob, dwconvJob, type GemmBlock, gemmJob, isDirectConv, runJob } from "./jobs.ts";
+import {
+  convGradInputJob,
+  convImagesJob,
+  dwconvJob,
+  type GemmBlock,
+  gemmJob,
+  isDirectConv,
+  runJob,
+} from "./jobs.ts";
 
 /** GEMMs below this many flops stay on the calling thread. */
 const PARALLEL_FLOPS = 1 << 21;
@@ -485,23 +493,22 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
       }
       const D = ws(dy), W = ws(wt), DX = ws(dx);
       view(dx).fill(0);
-      convGroups(p, (b, g, cg, og, kk, ohw, col) => {
-        const dxg = DX.ptr + 4 * (b * p.c + g * cg) * p.h * p.w;
-        const target = direct(p) ? dxg : col;
-        gemm(
-          W.ptr + 4 * g * og * kk,
-          D.ptr + 4 * (b * p.o + g * og) * ohw,
-          target,
-          kk,
-          ohw,
-          og,
-          true,
-          false,
-        );
-        if (!direct(p)) {
-          k.f32_col2im(col, dxg, cg, p.h, p.w, p.kh, p.kw, p.oh, p.ow, p.sh, p.sw, p.ph, p.pw);
-        }
-      });
+      const cg = p.c / p.groups, og = p.o / p.groups, kk = cg * p.kh * p.kw, ohw = p.oh * p.ow;
+      const [pool, parts] = imageParts(p, 2 * p.n * p.o * ohw * kk);
+      const per = Math.ceil(p.n / parts);
+      scratches(parts, direct(p) ? 64 : kk * ohw * 4 + 64, (cols) =>
+        scratches(parts, k.gemmScratchFloats(kk, ohw, og) * 4 + 64, (gs) =>
+          parallel(pool, parts, (i) =>
+            convGradInputJob(
+              p,
+              D.ptr,
+              W.ptr,
+              DX.ptr,
+              Math.min(p.n, i * per),
+              Math.min(p.n, (i + 1) * per),
+              cols[i],
+              gs[i],
+            ))));
     },
     conv2dGradWeight: (x, dy, dw, p) => {
       if (p.groups === p.c && p.o === p.c) {
