@@ -40,11 +40,11 @@ const all = await loadMnist("train");
 const { train, validation } = splitValidation(all, 5000, new Rng(seed));
 const data: CycleData = { train, validation, test: await loadMnist("test") };
 
-function dense(regularized: boolean): GraphModule {
+async function dense(regularized: boolean): Promise<GraphModule> {
   const { graph, params } = toGraph(mlp(widths, { seed, backend }), [1, 28, 28], widths.join("-"));
   const m = fromGraph(graph, params);
   const reg = regularized ? structureRegularizer(base.regularizer, base.lambda) : undefined;
-  trainPhase(m, data.train, {
+  await trainPhase(m, data.train, {
     epochs: base.denseEpochs,
     lr: base.denseLr,
     batchSize: base.batchSize,
@@ -86,8 +86,8 @@ async function variant(
 }
 
 const t0 = performance.now();
-const regDense = dense(true);
-const plainDense = dense(false);
+const regDense = await dense(true);
+const plainDense = await dense(false);
 console.error(`dense models trained (${((performance.now() - t0) / 1000).toFixed(0)}s)`);
 
 // One prune-and-shrink pass: a single cycle whose budget and structured fractions go

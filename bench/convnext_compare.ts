@@ -64,8 +64,8 @@ for (const b of batches(data.test, { batchSize: 1000, backend })) {
   worst = Math.max(worst, r.maxRel);
   maxAbs = Math.max(maxAbs, r.maxAbs);
 }
-const accCln = evaluate(minimized, data.test).accuracy,
-  accSliced = evaluate(sl.model, data.test).accuracy;
+const accCln = (await evaluate(minimized, data.test)).accuracy,
+  accSliced = (await evaluate(sl.model, data.test)).accuracy;
 const final = report.rows.at(-1)!, dense = report.rows[0];
 const pct = (v: number) => `${(100 * v).toFixed(2)}%`;
 console.log(

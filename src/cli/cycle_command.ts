@@ -196,7 +196,7 @@ export async function cycleCommand(args: string[]): Promise<void> {
   const modelPath = join(out, "minimized.safetensors");
   await saveModel(modelPath, result.best);
   const final = result.rows.at(-1)!;
-  const reloaded = evaluate(await loadModel(modelPath, backend), test);
+  const reloaded = await evaluate(await loadModel(modelPath, backend), test);
   const report = {
     model: model.graph.name,
     dataset,

@@ -47,7 +47,7 @@ export async function evalCommand(args: string[]): Promise<void> {
   const { values, positionals } = parse("eval", args, { help: { type: "boolean", short: "h" } });
   if (values.help) return console.log(EVAL_HELP);
   const model = await loadModelArg("eval", positionals);
-  const r = evaluate(model, await loadMnist("test"));
+  const r = await evaluate(model, await loadMnist("test"));
   console.log(
     `test accuracy ${(100 * r.accuracy).toFixed(2)}%, loss ${
       r.loss.toFixed(4)

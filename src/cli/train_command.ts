@@ -113,8 +113,8 @@ export async function trainCommand(args: string[]): Promise<void> {
     : scheduleName === "step"
     ? stepLr(lr, Math.max(1, Math.floor(steps / 3)), 0.1)
     : undefined;
-  fit(model, train, { optimizer, epochs, batchSize, seed, schedule, validation });
-  const result = evaluate(model, test);
+  await fit(model, train, { optimizer, epochs, batchSize, seed, schedule, validation });
+  const result = await evaluate(model, test);
   const secs = (performance.now() - t0) / 1000;
   console.log(
     `test accuracy ${(100 * result.accuracy).toFixed(2)}% (loss ${
@@ -126,7 +126,7 @@ export async function trainCommand(args: string[]): Promise<void> {
   const gm = fromGraph(graph, named);
   await Deno.mkdir(dirname(out), { recursive: true });
   await saveModel(out, gm);
-  const again = evaluate(await loadModel(out, backend), test);
+  const again = await evaluate(await loadModel(out, backend), test);
   const same = again.loss === result.loss && again.accuracy === result.accuracy;
   console.log(
     `saved ${out}; reloaded: test accuracy ${(100 * again.accuracy).toFixed(2)}% (${

@@ -82,11 +82,11 @@ export interface TrainPhase {
 }
 
 /** One train phase of the cycle: AdamW with a cosine schedule over the phase. */
-export function trainPhase(m: GraphModule, train: Dataset, p: TrainPhase): void {
+export async function trainPhase(m: GraphModule, train: Dataset, p: TrainPhase): Promise<void> {
   if (p.epochs === 0) return;
   const optimizer = new AdamW(m.parameters(), { lr: p.lr });
   const steps = p.epochs * Math.ceil(train.labels.length / p.batchSize);
-  fit(m, train, {
+  await fit(m, train, {
     optimizer,
     epochs: p.epochs,
     batchSize: p.batchSize,
@@ -132,14 +132,14 @@ export async function squeezeRelease(
       regularizer: reg ? regularizer : undefined,
       progress,
     });
-  const row = (
+  const row = async (
     cycle: number,
     m: GraphModule,
     extra: Partial<CycleRow>,
     original: number,
     t0: number,
-  ): CycleRow => {
-    const v = evaluate(m, data.validation), t = evaluate(m, data.test);
+  ): Promise<CycleRow> => {
+    const v = await evaluate(m, data.validation), t = await evaluate(m, data.test);
     const params = m.parameterCount();
     return {
       cycle,
@@ -196,9 +196,9 @@ export async function squeezeRelease(
       phase: "dense",
       detail: `${o.denseEpochs} epochs, ${o.regularizer} λ=${o.lambda}`,
     });
-    train(current, o.denseEpochs, o.denseLr, true, o.seed);
+    await train(current, o.denseEpochs, o.denseLr, true, o.seed);
     const original = model.parameterCount();
-    const dense = row(0, current, {}, original, t0);
+    const dense = await row(0, current, {}, original, t0);
     if (settings.checkpointDir) {
       await Deno.mkdir(settings.checkpointDir, { recursive: true });
       await saveModel(join(settings.checkpointDir, CHECKPOINT_FILES.dense), current);
@@ -232,7 +232,7 @@ export async function squeezeRelease(
       phase: "fine-tune",
       detail: `${kept} nonzeros (budget ${budget})`,
     });
-    train(cand, o.fineTuneEpochs, o.lr, false, o.seed + 1000 * t);
+    await train(cand, o.fineTuneEpochs, o.lr, false, o.seed + 1000 * t);
     emit({ type: "phase", cycle: t, phase: "minimize", detail: "" });
     const { model: min } = minimize(cand);
     const maxRelDiff = verifyOn(cand, min, data.test);
@@ -243,7 +243,7 @@ export async function squeezeRelease(
     }
     const after = widthsOf(min);
     const unitsRemoved = before.slice(0, -1).reduce((s, w, i) => s + w - after[i], 0);
-    const r = row(t, min, { unitsRemoved, maxRelDiff, nonzeros: kept }, state.original, t0);
+    const r = await row(t, min, { unitsRemoved, maxRelDiff, nonzeros: kept }, state.original, t0);
     cand.dispose();
     const drop = 100 * (state.denseVal - r.valAccuracy);
     if (drop > o.accuracyBudget) {
@@ -281,7 +281,7 @@ export async function squeezeRelease(
       calibration.dispose();
       r.releaseChange = rel ? rel.change : NaN;
       emit({ type: "phase", cycle: t, phase: "train", detail: `${o.trainEpochs} epochs` });
-      train(min, o.trainEpochs, o.lr, true, o.seed + 1000 * t + 1);
+      await train(min, o.trainEpochs, o.lr, true, o.seed + 1000 * t + 1);
       current.dispose();
       current = min;
     } else {

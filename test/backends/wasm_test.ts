@@ -85,7 +85,7 @@ Deno.test("autograd on wasm: gradients equal the reference backend's", () => {
   }
 });
 
-Deno.test("wasm arena: a long training run reuses memory (no growth after warm-up)", () => {
+Deno.test("wasm arena: a long training run reuses memory (no growth after warm-up)", async () => {
   const wasm = createWasmBackend();
   const rng = new Rng(1);
   const n = 512;
@@ -98,9 +98,9 @@ Deno.test("wasm arena: a long training run reuses memory (no growth after warm-u
   };
   const net = mlp([20, 32, 4], { seed: 1, backend: wasm });
   const opt = new AdamW(net.parameters(), { lr: 1e-3 });
-  fit(net, ds, { optimizer: opt, epochs: 2, batchSize: 30, progress: false });
+  await fit(net, ds, { optimizer: opt, epochs: 2, batchSize: 30, progress: false });
   const warm = wasm.memoryStats();
-  fit(net, ds, { optimizer: opt, epochs: 20, batchSize: 30, progress: false });
+  await fit(net, ds, { optimizer: opt, epochs: 20, batchSize: 30, progress: false });
   const after = wasm.memoryStats();
   assert.equal(after.inUse, warm.inUse, "bytes in use return to the same level");
   assert.equal(after.liveBlocks, warm.liveBlocks);

@@ -56,7 +56,7 @@ Deno.test("squeezeRelease(): shrinks a network exactly, cycle by cycle, within t
   const last = r.rows.at(-1)!;
   assert.ok(last.ratio > 2, `ratio ${last.ratio}`);
   assert.equal(r.best.parameterCount(), last.params);
-  assert.equal(evaluate(r.best, data.test).accuracy, last.testAccuracy);
+  assert.equal((await evaluate(r.best, data.test)).accuracy, last.testAccuracy);
   assert.ok(last.widths[0] < 16, "noise input features removed");
   assert.equal(last.widths.at(-1), 3);
   assert.equal(events[0].type, "phase");

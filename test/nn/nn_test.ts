@@ -152,12 +152,12 @@ function blobs(n: number, seed: number): Dataset {
   return { name: "blobs", sampleShape: [4], inputs, labels, classes: 3 };
 }
 
-Deno.test("fit() learns a separable problem, is reproducible by seed, and reports epochs", () => {
-  const run = () => {
+Deno.test("fit() learns a separable problem, is reproducible by seed, and reports epochs", async () => {
+  const run = async () => {
     const net = mlp([4, 16, 3], { seed: 1 });
     const opt = new AdamW(net.parameters(), { lr: 0.01 });
     const lines: string[] = [];
-    const hist = fit(net, blobs(600, 1), {
+    const hist = await fit(net, blobs(600, 1), {
       optimizer: opt,
       epochs: 5,
       batchSize: 32,
@@ -167,20 +167,20 @@ Deno.test("fit() learns a separable problem, is reproducible by seed, and report
     });
     return { net, hist, lines };
   };
-  const a = run(), b = run();
+  const a = await run(), b = await run();
   assert.equal(a.hist.length, 5);
   assert.ok(a.hist[4].validation!.accuracy > 0.95, `val acc ${a.hist[4].validation!.accuracy}`);
   assert.ok(a.hist[4].trainLoss < a.hist[0].trainLoss);
   assert.deepEqual(a.net.parameters()[0].toArray(), b.net.parameters()[0].toArray());
   assert.ok(a.lines.some((l) => l.startsWith("epoch 5/5 train loss")));
   assert.ok(!a.lines.some((l) => l.includes("\r")), "no carriage returns when not a TTY");
-  assert.equal(evaluate(a.net, blobs(200, 2)).accuracy, a.hist[4].validation!.accuracy);
+  assert.equal((await evaluate(a.net, blobs(200, 2))).accuracy, a.hist[4].validation!.accuracy);
 });
 
-Deno.test("fit() with a regularizer adds it to the loss (weights shrink)", () => {
-  const l2 = (scaleBy: number) => {
+Deno.test("fit() with a regularizer adds it to the loss (weights shrink)", async () => {
+  const l2 = async (scaleBy: number) => {
     const net = mlp([4, 8, 3], { seed: 1 });
-    fit(net, blobs(200, 1), {
+    await fit(net, blobs(200, 1), {
       optimizer: new SGD(net.parameters(), { lr: 0.05 }),
       epochs: 2,
       progress: false,
@@ -192,7 +192,7 @@ Deno.test("fit() with a regularizer adds it to the loss (weights shrink)", () =>
     const w = net.parameters()[0].toArray();
     return Array.from(w).reduce((s, x) => s + x * x, 0);
   };
-  assert.ok(l2(1) < l2(0));
+  assert.ok((await l2(1)) < (await l2(0)));
 });
 
 Deno.test("ProgressBar draws in place on a TTY and prints plain lines otherwise", () => {

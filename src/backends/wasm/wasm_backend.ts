@@ -496,19 +496,27 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
       const cg = p.c / p.groups, og = p.o / p.groups, kk = cg * p.kh * p.kw, ohw = p.oh * p.ow;
       const [pool, parts] = imageParts(p, 2 * p.n * p.o * ohw * kk);
       const per = Math.ceil(p.n / parts);
-      scratches(parts, direct(p) ? 64 : kk * ohw * 4 + 64, (cols) =>
-        scratches(parts, k.gemmScratchFloats(kk, ohw, og) * 4 + 64, (gs) =>
-          parallel(pool, parts, (i) =>
-            convGradInputJob(
-              p,
-              D.ptr,
-              W.ptr,
-              DX.ptr,
-              Math.min(p.n, i * per),
-              Math.min(p.n, (i + 1) * per),
-              cols[i],
-              gs[i],
-            ))));
+      scratches(
+        parts,
+        direct(p) ? 64 : kk * ohw * 4 + 64,
+        (cols) =>
+          scratches(
+            parts,
+            k.gemmScratchFloats(kk, ohw, og) * 4 + 64,
+            (gs) =>
+              parallel(pool, parts, (i) =>
+                convGradInputJob(
+                  p,
+                  D.ptr,
+                  W.ptr,
+                  DX.ptr,
+                  Math.min(p.n, i * per),
+                  Math.min(p.n, (i + 1) * per),
+                  cols[i],
+                  gs[i],
+                )),
+          ),
+      );
     },
     conv2dGradWeight: (x, dy, dw, p) => {
       if (p.groups === p.c && p.o === p.c) {
