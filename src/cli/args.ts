@@ -1,6 +1,6 @@
 import { parseArgs } from "node:util";
 import type { Backend } from "../backends/backend.ts";
-import { BACKEND_NAMES, type BackendName, createBackend } from "../backends/select.ts";
+import { BACKEND_NAMES, type BackendName, requestBackend } from "../backends/select.ts";
 
 /** A command-line error: printed without a stack trace, exit code 2. */
 export class UsageError extends Error {
@@ -52,14 +52,17 @@ export function num(
 }
 
 /** Reads `--backend`, default `auto`. */
-export function backendArg(command: string, raw: string | boolean | undefined): Backend {
+export async function backendArg(
+  command: string,
+  raw: string | boolean | undefined,
+): Promise<Backend> {
   const name = String(raw ?? "auto");
   if (!(BACKEND_NAMES as readonly string[]).includes(name)) {
     throw new UsageError(
       `${command}: --backend must be one of ${BACKEND_NAMES.join(", ")}, got "${name}"`,
     );
   }
-  return createBackend(name as BackendName);
+  return await requestBackend(name as BackendName);
 }
 
 /** Reads `--widths` (comma-separated, 784 first and 10 last for MNIST), default LeNet-300-100. */

@@ -12,6 +12,7 @@ import { stderrSink } from "../nn/progress.ts";
 import { squeezeRelease } from "../cycle/cycle.ts";
 import { type CycleOptions, DEFAULT_CYCLE_OPTIONS } from "../cycle/options.ts";
 import { formatCycleTable } from "../cycle/report.ts";
+import { createBackend } from "../backends/select.ts";
 import { backendArg, num, type OptionSpec, parse, UsageError, widthsArg } from "./args.ts";
 
 const NUMERIC: [keyof CycleOptions, string, string, boolean][] = [
@@ -55,7 +56,7 @@ Run:
   --validation N         training images held out for decisions [5000]
   --out DIR              report, models and checkpoints [runs/cycle-<widths>-s<seed>]
   --resume               continue from the checkpoint in --out
-  --backend NAME         auto | wasm | js [auto]
+  --backend NAME         auto | wasm | js | webgpu (webgpu: train phases on the GPU) [auto]
   -h, --help             this text
 
 Prints the per-cycle table, saves DIR/report.json and DIR/minimized.safetensors (the last
@@ -143,7 +144,11 @@ export async function cycleCommand(args: string[]): Promise<void> {
     int: true,
   });
   const out = String(v.out ?? `runs/cycle-${archName}-${dataset}-s${seed}`);
-  const backend = backendArg("cycle", v.backend);
+  const requested = await backendArg("cycle", v.backend);
+  // Pruning, minimization and release read weights synchronously: with a GPU backend the
+  // model lives on the CPU backend and only the train phases run on the GPU.
+  const backend = requested.capabilities.syncRead ? requested : createBackend("auto");
+  const trainBackend = requested.capabilities.syncRead ? undefined : requested;
 
   const t0 = performance.now();
   const { train, validation, test } = await loadSplits(dataset as DatasetName, valCount, seed);
@@ -163,12 +168,15 @@ export async function cycleCommand(args: string[]): Promise<void> {
     `squeeze-release on ${model.graph.name} (${
       model.parameterCount().toLocaleString("en-US")
     } parameters), ${dataset === "mnist" ? "MNIST" : "Fashion-MNIST"} ` +
-      `${train.labels.length}/${validation.labels.length}/${test.labels.length} train/val/test, seed ${seed}, backend ${backend.name} → ${out}`,
+      `${train.labels.length}/${validation.labels.length}/${test.labels.length} train/val/test, seed ${seed}, backend ${backend.name}${
+        trainBackend ? ` (training on ${trainBackend.name})` : ""
+      } → ${out}`,
   );
   const sink = stderrSink();
   const result = await squeezeRelease(model, { train, validation, test }, opts, {
     progress: { ...sink, summaryOnly: true },
     checkpointDir: join(out, "checkpoint"),
+    trainBackend,
     resume: !!v.resume,
     onEvent: (e) => {
       if (e.type === "phase") {

@@ -9,6 +9,8 @@ import { SGD } from "../nn/optim/sgd.ts";
 import { cosineLr, stepLr } from "../nn/schedule.ts";
 import { evaluate, fit } from "../nn/train.ts";
 import { Rng } from "../tensor/random.ts";
+import { moveModel } from "../graph/move.ts";
+import { createBackend } from "../backends/select.ts";
 import { backendArg, num, parse, UsageError, widthsArg } from "./args.ts";
 
 /** Help text of `squeeze train`. */
@@ -28,7 +30,7 @@ Options (defaults in brackets):
   --validation N       training images held out for validation [5000]
   --seed N             seed of init, split and shuffling [0]
   --out PATH           where to save the model [runs/lenet-300-100.safetensors]
-  --backend NAME       auto | wasm | js (auto: Wasm SIMD when available) [auto]
+  --backend NAME       auto | wasm | js | webgpu (auto: a real GPU, else Wasm SIMD) [auto]
   -h, --help           this text
 
 Prints a progress bar (plain lines when not on a terminal), one summary per epoch,
@@ -85,7 +87,7 @@ export async function trainCommand(args: string[]): Promise<void> {
   });
   const seed = num("train", "seed", v.seed, 0, { min: 0, max: 2 ** 32 - 1, int: true });
   const out = String(v.out ?? "runs/lenet-300-100.safetensors");
-  const backend = backendArg("train", v.backend);
+  const backend = await backendArg("train", v.backend);
 
   const t0 = performance.now();
   const all = await loadMnist("train");
@@ -125,7 +127,8 @@ export async function trainCommand(args: string[]): Promise<void> {
   const { graph, params: named } = toGraph(model, [1, 28, 28], widths.join("-"));
   const gm = fromGraph(graph, named);
   await Deno.mkdir(dirname(out), { recursive: true });
-  await saveModel(out, gm);
+  // GPU tensors read back asynchronously: save a CPU copy.
+  await saveModel(out, backend.capabilities.syncRead ? gm : await moveModel(gm, createBackend("auto")));
   const again = await evaluate(await loadModel(out, backend), test);
   const same = again.loss === result.loss && again.accuracy === result.accuracy;
   console.log(

@@ -26,6 +26,8 @@ import type { Tensor } from "../tensor/tensor.ts";
 import { tidy } from "../tensor/scope.ts";
 import { CHECKPOINT_FILES, loadCheckpoint, saveCheckpoint } from "./checkpoint.ts";
 import { saveModel } from "../io/model_file.ts";
+import { copyParameters, moveModel } from "../graph/move.ts";
+import type { Backend } from "../backends/backend.ts";
 import { join } from "node:path";
 import type { CycleEvent } from "./events.ts";
 import { type CycleOptions, resolveCycleOptions } from "./options.ts";
@@ -49,6 +51,12 @@ export interface CycleRunSettings {
   progress?: ProgressSink | false;
   /** Folder for checkpoints after every cycle (and the trained dense model, `dense.safetensors`). */
   checkpointDir?: string;
+  /**
+   * Run the train phases on this backend (e.g. WebGPU) while the model, pruning,
+   * minimization and release stay on the model's CPU backend: each phase copies the
+   * model over and its trained parameters back.
+   */
+  trainBackend?: Backend;
   /** Continue from the checkpoint in `checkpointDir` when there is one. */
   resume?: boolean;
 }
@@ -123,7 +131,7 @@ export async function squeezeRelease(
   const emit = settings.onEvent ?? (() => {});
   const progress = settings.progress ?? false;
   const regularizer = structureRegularizer(o.regularizer, o.lambda);
-  const train = (m: GraphModule, epochs: number, lr: number, reg: boolean, seed: number) =>
+  const trainHere = (m: GraphModule, epochs: number, lr: number, reg: boolean, seed: number) =>
     trainPhase(m, data.train, {
       epochs,
       lr,
@@ -132,6 +140,16 @@ export async function squeezeRelease(
       regularizer: reg ? regularizer : undefined,
       progress,
     });
+  const onBackend = settings.trainBackend;
+  const train = async (m: GraphModule, epochs: number, lr: number, reg: boolean, seed: number) => {
+    if (!onBackend || epochs === 0 || onBackend === m.parameters()[0]?.backend) {
+      return await trainHere(m, epochs, lr, reg, seed);
+    }
+    const there = await moveModel(m, onBackend);
+    await trainHere(there, epochs, lr, reg, seed);
+    await copyParameters(there, m);
+    there.dispose();
+  };
   const row = async (
     cycle: number,
     m: GraphModule,

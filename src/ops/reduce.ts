@@ -8,8 +8,7 @@ import { formatShape, normAxis, sameShape, type Shape, sizeOf } from "../tensor/
 import type { Tensor } from "../tensor/tensor.ts";
 import { apply, type OpDef } from "./op.ts";
 import { reshape } from "./shape_ops.ts";
-import { mul, scale } from "./elementwise.ts";
-import { tensor } from "../tensor/create.ts";
+import { mul, scale, sub, unary } from "./elementwise.ts";
 
 /** Attributes of a reduction. */
 export interface ReduceAttrs {
@@ -60,11 +59,10 @@ function reduceOp(name: "sum" | "mean" | "max"): OpDef<ReduceAttrs> {
       const b = broadcastTo(reshape(g, keptShape), x.shape);
       if (name === "sum") return [b];
       if (name === "max") {
-        // The gradient goes to the entries equal to the maximum (to each, when tied).
-        const xs = x.toArray(), ms = broadcastTo(reshape(out, keptShape), x.shape).toArray();
-        const hit = new Float32Array(xs.length);
-        for (let i = 0; i < xs.length; i++) hit[i] = xs[i] === ms[i] ? 1 : 0;
-        return [mul(b, tensor(hit, x.shape, { backend: x.backend, dtype: x.dtype }))];
+        // The gradient goes to the entries equal to the maximum (to each, when tied):
+        // max − x is 0 exactly there and > 0 elsewhere, so 1 − step(max − x) marks them.
+        const gap = sub(broadcastTo(reshape(out, keptShape), x.shape), x);
+        return [mul(b, scale(unary("step", gap), -1, 1))];
       }
       const n = axes.reduce((p, ax) => p * x.shape[ax], 1);
       return [scale(b, 1 / n)];

@@ -23,12 +23,15 @@ import { layerNorm } from "../../src/ops/layer_norm.ts";
 import { apply } from "../../src/ops/op.ts";
 import { AdamW } from "../../src/nn/optim/adamw.ts";
 import { Parameter } from "../../src/nn/parameter.ts";
+import { tryWebGpu } from "./webgpu_helpers.ts";
 
 const oracle = createReferenceBackend();
+const gpu = await tryWebGpu();
 const BACKENDS: Backend[] = [
   createReferenceBackend(),
   createWasmBackend(),
   Object.assign(createWasmBackend({ exact: true }), { name: "wasm-exact" }),
+  ...(gpu ? [gpu] : []),
 ];
 const SIZES = [1, 2, 7, 13, 33, 65, 257];
 
@@ -45,7 +48,7 @@ function rand(
 }
 
 /** Runs `f` on float32 inputs of `backend` and float64 inputs of the oracle; compares. */
-function agree(
+async function agree(
   name: string,
   backend: Backend,
   shapes: number[][],
@@ -58,7 +61,7 @@ function agree(
     shapes.map((s, i) => toBackend(rand(s, 100 + i, oracle, "float32", shift), oracle, "float64")),
   );
   assert.deepEqual(got.shape, want.shape, name);
-  const g = got.toArray(), w = want.toArray();
+  const g = await got.data(), w = want.toArray();
   let scaleMax = 1;
   for (let i = 0; i < w.length; i++) scaleMax = Math.max(scaleMax, Math.abs(w[i]));
   for (let i = 0; i < w.length; i++) {
@@ -71,12 +74,12 @@ function agree(
 }
 
 for (const be of BACKENDS) {
-  Deno.test(`conformance[${be.name}]: matmul, all layouts, edge sizes`, () => {
+  Deno.test(`conformance[${be.name}]: matmul, all layouts, edge sizes`, async () => {
     for (const m of SIZES) {
       for (const k of [1, 13, 65]) {
         for (const n of [1, 7, 33]) {
           for (const [tA, tB] of [[false, false], [false, true], [true, false], [true, true]]) {
-            agree(
+            await agree(
               `matmul ${m}x${k}x${n} ${tA}${tB}`,
               be,
               [tA ? [k, m] : [m, k], tB ? [n, k] : [k, n]],
@@ -91,7 +94,7 @@ for (const be of BACKENDS) {
     // Past the k-block (256) and not multiples of the 4x8 tile; large.
     for (const [m, k, n] of [[37, 300, 29], [130, 600, 67], [5, 1031, 3], [20, 30, 600]]) {
       for (const [tA, tB] of [[false, false], [false, true], [true, false], [true, true]]) {
-        agree(
+        await agree(
           `matmul ${m}x${k}x${n} ${tA}${tB}`,
           be,
           [tA ? [k, m] : [m, k], tB ? [n, k] : [k, n]],
@@ -101,7 +104,7 @@ for (const be of BACKENDS) {
         );
       }
     }
-    agree(
+    await agree(
       "batched matmul",
       be,
       [[3, 9, 17], [3, 11, 17]],
@@ -111,18 +114,18 @@ for (const be of BACKENDS) {
     );
   });
 
-  Deno.test(`conformance[${be.name}]: elementwise, broadcasting and unary kernels`, () => {
+  Deno.test(`conformance[${be.name}]: elementwise, broadcasting and unary kernels`, async () => {
     for (const n of SIZES) {
       for (const [name, f] of [["add", add], ["sub", sub], ["mul", mul], ["div", div]] as const) {
-        agree(`${name} ${n}`, be, [[3, n], [n]], ([a, b]) => f(a, b), name === "div" ? 0 : 0);
-        agree(`${name} col ${n}`, be, [[n, 3], [n, 1]], ([a, b]) => f(a, b));
-        agree(`${name} scalar ${n}`, be, [[3, n], [1]], ([a, b]) => f(a, b));
-        agree(`${name} per-channel ${n}`, be, [[2, n, 3, 5], [1, n, 1, 1]], ([a, b]) => f(a, b));
-        agree(`${name} channel-first ${n}`, be, [[1, n, 1, 1], [2, n, 4, 4]], ([a, b]) => f(a, b));
-        agree(`${name} over-channels ${n}`, be, [[2, n, 3, 3], [2, 1, 3, 3]], ([a, b]) => f(a, b));
-        agree(`${name} lower-rank ${n}`, be, [[3, n, 1, 1], [n, 3, 3]], ([a, b]) => f(a, b));
-        agree(`${name} scalar-first ${n}`, be, [[1], [n, 2]], ([a, b]) => f(a, b));
-        agree(
+        await agree(`${name} ${n}`, be, [[3, n], [n]], ([a, b]) => f(a, b), name === "div" ? 0 : 0);
+        await agree(`${name} col ${n}`, be, [[n, 3], [n, 1]], ([a, b]) => f(a, b));
+        await agree(`${name} scalar ${n}`, be, [[3, n], [1]], ([a, b]) => f(a, b));
+        await agree(`${name} per-channel ${n}`, be, [[2, n, 3, 5], [1, n, 1, 1]], ([a, b]) => f(a, b));
+        await agree(`${name} channel-first ${n}`, be, [[1, n, 1, 1], [2, n, 4, 4]], ([a, b]) => f(a, b));
+        await agree(`${name} over-channels ${n}`, be, [[2, n, 3, 3], [2, 1, 3, 3]], ([a, b]) => f(a, b));
+        await agree(`${name} lower-rank ${n}`, be, [[3, n, 1, 1], [n, 3, 3]], ([a, b]) => f(a, b));
+        await agree(`${name} scalar-first ${n}`, be, [[1], [n, 2]], ([a, b]) => f(a, b));
+        await agree(
           `${name} row+scalar ${n}`,
           be,
           [[1, n], [1]],
@@ -131,49 +134,49 @@ for (const be of BACKENDS) {
       }
       for (const kind of UNARY_KINDS) {
         const shift = kind === "log" || kind === "sqrt" || kind === "reciprocal" ? 5 : 0;
-        agree(`${kind} ${n}`, be, [[n, 2]], ([a]) => unary(kind, a), shift);
+        await agree(`${kind} ${n}`, be, [[n, 2]], ([a]) => unary(kind, a), shift);
       }
-      agree(`scale ${n}`, be, [[n]], ([a]) => scale(a, -0.5, 2));
+      await agree(`scale ${n}`, be, [[n]], ([a]) => scale(a, -0.5, 2));
     }
   });
 
-  Deno.test(`conformance[${be.name}]: reductions, softmax, cross-entropy, indexing`, () => {
+  Deno.test(`conformance[${be.name}]: reductions, softmax, cross-entropy, indexing`, async () => {
     for (const n of SIZES) {
-      agree(`sum ${n}`, be, [[n, 3, 5]], ([a]) => sum(a, { axes: [0, 2] }));
-      agree(`sum per-channel ${n}`, be, [[2, n, 3, 4]], ([a]) => sum(a, { axes: [0, 2, 3] }));
-      agree(
+      await agree(`sum ${n}`, be, [[n, 3, 5]], ([a]) => sum(a, { axes: [0, 2] }));
+      await agree(`sum per-channel ${n}`, be, [[2, n, 3, 4]], ([a]) => sum(a, { axes: [0, 2, 3] }));
+      await agree(
         `mean gaps ${n}`,
         be,
         [[3, 2, n, 5]],
         ([a]) => mean(a, { axes: [3, 0], keepdims: true }),
       );
-      agree(`max gaps ${n}`, be, [[2, n, 3, 2]], ([a]) => max(a, { axes: [0, 2] }));
-      agree(`mean ${n}`, be, [[4, n]], ([a]) => mean(a, { axes: [1] }));
-      agree(`max ${n}`, be, [[4, n]], ([a]) => max(a, { axes: [1] }));
-      agree(`softmax ${n}`, be, [[3, n]], ([a]) => softmax(a));
-      agree(`log_softmax ${n}`, be, [[3, n]], ([a]) => logSoftmax(a));
+      await agree(`max gaps ${n}`, be, [[2, n, 3, 2]], ([a]) => max(a, { axes: [0, 2] }));
+      await agree(`mean ${n}`, be, [[4, n]], ([a]) => mean(a, { axes: [1] }));
+      await agree(`max ${n}`, be, [[4, n]], ([a]) => max(a, { axes: [1] }));
+      await agree(`softmax ${n}`, be, [[3, n]], ([a]) => softmax(a));
+      await agree(`log_softmax ${n}`, be, [[3, n]], ([a]) => logSoftmax(a));
       const labels = Int32Array.from({ length: 5 }, (_, i) => (i * 7) % n);
-      agree(
+      await agree(
         `cross_entropy ${n}`,
         be,
         [[5, n]],
         ([a]) => crossEntropy(a, labels, { reduction: "none" }),
       );
-      agree(`transpose ${n}`, be, [[2, n, 3]], ([a]) => transpose(a, [1, 2, 0]));
-      agree(
+      await agree(`transpose ${n}`, be, [[2, n, 3]], ([a]) => transpose(a, [1, 2, 0]));
+      await agree(
         `slice ${n}`,
         be,
         [[n, 4]],
         ([a]) => slice(a, [Math.floor(n / 2), 1], [n - Math.floor(n / 2), 2]),
       );
-      agree(
+      await agree(
         `index_select ${n}`,
         be,
         [[3, n]],
         ([a]) => indexSelect(a, 1, [n - 1, 0, Math.floor(n / 2)]),
       );
-      agree(`reshape ${n}`, be, [[n, 6]], ([a]) => reshape(a, [3, -1]));
-      agree(
+      await agree(`reshape ${n}`, be, [[n, 6]], ([a]) => reshape(a, [3, -1]));
+      await agree(
         `layer_norm ${n}`,
         be,
         [[3, 2, n], [n], [n]],
@@ -184,7 +187,7 @@ for (const be of BACKENDS) {
     }
   });
 
-  Deno.test(`conformance[${be.name}]: conv2d forward and both gradients (stride, padding, groups, depthwise 7×7, 1×1)`, () => {
+  Deno.test(`conformance[${be.name}]: conv2d forward and both gradients (stride, padding, groups, depthwise 7×7, 1×1)`, async () => {
     // [n, c, h, w, o, kh, kw, stride, padding, groups]
     const cases: number[][] = [
       [2, 3, 7, 5, 4, 3, 3, 1, 1, 1],
@@ -202,7 +205,7 @@ for (const be of BACKENDS) {
     for (const [n, c, h, w, o, kh, kw, s, p, groups] of cases) {
       const attrs = { stride: s, padding: p, groups };
       const name = `conv ${[n, c, h, w, o, kh, kw, s, p, groups]}`;
-      agree(
+      await agree(
         name,
         be,
         [[n, c, h, w], [o, c / groups, kh, kw]],
@@ -215,7 +218,7 @@ for (const be of BACKENDS) {
         rand([o, c / groups, kh, kw], 2, oracle),
         attrs,
       );
-      agree(
+      await agree(
         `${name} dx`,
         be,
         [y.shape as number[], [o, c / groups, kh, kw]],
@@ -223,7 +226,7 @@ for (const be of BACKENDS) {
         0,
         2e-5,
       );
-      agree(
+      await agree(
         `${name} dw`,
         be,
         [[n, c, h, w], y.shape as number[]],
@@ -235,19 +238,19 @@ for (const be of BACKENDS) {
     }
   });
 
-  Deno.test(`conformance[${be.name}]: NaN and Inf propagate through matmul, add and reductions`, () => {
+  Deno.test(`conformance[${be.name}]: NaN and Inf propagate through matmul, add and reductions`, async () => {
     const x = tensor([1, NaN, 2, 3], [2, 2], { backend: be });
     const y = tensor([Infinity, 1, 0, 1], [2, 2], { backend: be });
-    const p = matmul(x, y).toArray();
+    const p = await matmul(x, y).data();
     assert.ok(Number.isNaN(p[0]) && Number.isNaN(p[1]));
-    assert.ok(Number.isNaN(sum(x).item()));
-    assert.ok(Number.isNaN(max(x).item()));
-    assert.equal(add(x, y).toArray()[0], Infinity);
+    assert.ok(Number.isNaN((await sum(x).data())[0]));
+    assert.ok(Number.isNaN((await max(x).data())[0]));
+    assert.equal((await add(x, y).data())[0], Infinity);
   });
 
-  Deno.test(`conformance[${be.name}]: optimizer kernels match the oracle`, () => {
+  Deno.test(`conformance[${be.name}]: optimizer kernels match the oracle`, async () => {
     for (const n of [1, 13, 257]) {
-      const run = (backend: Backend, dtype: "float32" | "float64", kind: "sgd" | "adamw") => {
+      const run = async (backend: Backend, dtype: "float32" | "float64", kind: "sgd" | "adamw") => {
         const p = Parameter.from(rand([n], 1, backend, dtype));
         const opt = kind === "sgd"
           ? new SGD([p], { lr: 0.1, momentum: 0.9, weightDecay: 0.01, nesterov: true })
@@ -256,10 +259,10 @@ for (const be of BACKENDS) {
           p.grad = rand([n], 10 + s, backend, dtype);
           opt.step();
         }
-        return p.toArray();
+        return await p.data();
       };
       for (const kind of ["sgd", "adamw"] as const) {
-        const g = run(be, "float32", kind), w = run(oracle, "float64", kind);
+        const g = await run(be, "float32", kind), w = await run(oracle, "float64", kind);
         for (let i = 0; i < n; i++) {
           assert.ok(Math.abs(g[i] - w[i]) < 1e-5, `${kind} ${i}: ${g[i]} vs ${w[i]}`);
         }
@@ -267,7 +270,7 @@ for (const be of BACKENDS) {
     }
   });
 
-  Deno.test(`conformance[${be.name}]: declares the kernels it implements and refuses foreign tensors`, () => {
+  Deno.test(`conformance[${be.name}]: declares the kernels it implements and refuses foreign tensors`, async () => {
     for (
       const k of [
         "matmul",

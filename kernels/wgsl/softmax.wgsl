@@ -1,0 +1,21 @@
+// Row-wise softmax or log-softmax of [rows, cols]. prm: rows, cols, log.
+@group(0) @binding(0) var<storage, read> x: array<f32>;
+@group(0) @binding(1) var<storage, read_write> out: array<f32>;
+@group(0) @binding(2) var<storage, read> prm: array<u32>;
+
+@compute @workgroup_size(64)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nw: vec3<u32>) {
+  let r = gid.x + gid.y * nw.x * 64u;
+  if (r >= prm[0]) { return; }
+  let cols = prm[1];
+  let o = r * cols;
+  var mx = x[o];
+  for (var c = 1u; c < cols; c++) { mx = max(mx, x[o + c]); }
+  var s = 0.0;
+  for (var c = 0u; c < cols; c++) { s += exp(x[o + c] - mx); }
+  let ls = log(s);
+  for (var c = 0u; c < cols; c++) {
+    if (prm[2] == 1u) { out[o + c] = x[o + c] - mx - ls; }
+    else { out[o + c] = exp(x[o + c] - mx) / s; }
+  }
+}
