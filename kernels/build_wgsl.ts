@@ -20,7 +20,9 @@ export const SHADERS_OUT = fromFileUrl(
 /** The generated module's text from the `.wgsl` files (sorted by name). */
 export async function shadersModule(): Promise<string> {
   const names: string[] = [];
-  for await (const e of Deno.readDir(SRC)) if (e.isFile && e.name.endsWith(".wgsl")) names.push(e.name);
+  for await (const e of Deno.readDir(SRC)) {
+    if (e.isFile && e.name.endsWith(".wgsl")) names.push(e.name);
+  }
   names.sort();
   const entries: string[] = [];
   for (const n of names) {

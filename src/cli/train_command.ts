@@ -128,7 +128,10 @@ export async function trainCommand(args: string[]): Promise<void> {
   const gm = fromGraph(graph, named);
   await Deno.mkdir(dirname(out), { recursive: true });
   // GPU tensors read back asynchronously: save a CPU copy.
-  await saveModel(out, backend.capabilities.syncRead ? gm : await moveModel(gm, createBackend("auto")));
+  await saveModel(
+    out,
+    backend.capabilities.syncRead ? gm : await moveModel(gm, createBackend("auto")),
+  );
   const again = await evaluate(await loadModel(out, backend), test);
   const same = again.loss === result.loss && again.accuracy === result.accuracy;
   console.log(

@@ -120,9 +120,24 @@ for (const be of BACKENDS) {
         await agree(`${name} ${n}`, be, [[3, n], [n]], ([a, b]) => f(a, b), name === "div" ? 0 : 0);
         await agree(`${name} col ${n}`, be, [[n, 3], [n, 1]], ([a, b]) => f(a, b));
         await agree(`${name} scalar ${n}`, be, [[3, n], [1]], ([a, b]) => f(a, b));
-        await agree(`${name} per-channel ${n}`, be, [[2, n, 3, 5], [1, n, 1, 1]], ([a, b]) => f(a, b));
-        await agree(`${name} channel-first ${n}`, be, [[1, n, 1, 1], [2, n, 4, 4]], ([a, b]) => f(a, b));
-        await agree(`${name} over-channels ${n}`, be, [[2, n, 3, 3], [2, 1, 3, 3]], ([a, b]) => f(a, b));
+        await agree(
+          `${name} per-channel ${n}`,
+          be,
+          [[2, n, 3, 5], [1, n, 1, 1]],
+          ([a, b]) => f(a, b),
+        );
+        await agree(
+          `${name} channel-first ${n}`,
+          be,
+          [[1, n, 1, 1], [2, n, 4, 4]],
+          ([a, b]) => f(a, b),
+        );
+        await agree(
+          `${name} over-channels ${n}`,
+          be,
+          [[2, n, 3, 3], [2, 1, 3, 3]],
+          ([a, b]) => f(a, b),
+        );
         await agree(`${name} lower-rank ${n}`, be, [[3, n, 1, 1], [n, 3, 3]], ([a, b]) => f(a, b));
         await agree(`${name} scalar-first ${n}`, be, [[1], [n, 2]], ([a, b]) => f(a, b));
         await agree(

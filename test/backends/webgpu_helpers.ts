@@ -1,4 +1,7 @@
-import { createWebGpuBackend, type WebGpuBackend } from "../../src/backends/webgpu/webgpu_backend.ts";
+import {
+  createWebGpuBackend,
+  type WebGpuBackend,
+} from "../../src/backends/webgpu/webgpu_backend.ts";
 
 let cached: Promise<WebGpuBackend | null> | null = null;
 

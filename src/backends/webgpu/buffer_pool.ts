@@ -67,7 +67,12 @@ export class BufferPool {
 
   /** Current counts. */
   stats(): PoolStats {
-    return { live: this.#live, liveBytes: this.#liveBytes, pooled: this.#pooled, created: this.#created };
+    return {
+      live: this.#live,
+      liveBytes: this.#liveBytes,
+      pooled: this.#pooled,
+      created: this.#created,
+    };
   }
 
   /** Destroys the pooled buffers. */

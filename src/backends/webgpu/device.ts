@@ -40,7 +40,9 @@ export async function requestWebGpuDevice(
       "webgpu: this runtime has no navigator.gpu (Deno ≥ 2 provides it); use --backend wasm",
     );
   }
-  const adapter = await gpu.requestAdapter({ powerPreference: opts.powerPreference ?? "high-performance" });
+  const adapter = await gpu.requestAdapter({
+    powerPreference: opts.powerPreference ?? "high-performance",
+  });
   if (!adapter) {
     throw new WebGpuUnavailableError(
       "webgpu: no GPU adapter found (no driver, or a headless machine without a software rasterizer); use --backend wasm",
@@ -52,7 +54,10 @@ export async function requestWebGpuDevice(
       requiredLimits: {
         maxStorageBufferBindingSize: adapter.limits.maxStorageBufferBindingSize,
         maxBufferSize: adapter.limits.maxBufferSize,
-        maxStorageBuffersPerShaderStage: Math.min(8, adapter.limits.maxStorageBuffersPerShaderStage),
+        maxStorageBuffersPerShaderStage: Math.min(
+          8,
+          adapter.limits.maxStorageBuffersPerShaderStage,
+        ),
       },
     });
   } catch (e) {
@@ -61,5 +66,6 @@ export async function requestWebGpuDevice(
     );
   }
   const info = adapter.info;
-  return { device, info, fallback: (adapter as { isFallbackAdapter?: boolean }).isFallbackAdapter ?? false };
+  const flag = (o: unknown) => (o as { isFallbackAdapter?: boolean }).isFallbackAdapter;
+  return { device, info, fallback: flag(info) ?? flag(adapter) ?? false };
 }

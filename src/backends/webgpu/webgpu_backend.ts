@@ -248,9 +248,8 @@ export async function createWebGpuBackend(
     name: "webgpu",
     capabilities,
     device,
-    adapter: `${dev.info.vendor || "unknown vendor"} ${dev.info.architecture || ""} ${
-      dev.info.description || ""
-    }`.replace(/\s+/g, " ").trim() + (dev.fallback ? " (software)" : ""),
+    adapter: (dev.info.description || `${dev.info.vendor} ${dev.info.architecture}`).trim() +
+      (dev.fallback ? " (software)" : ""),
     fallback: dev.fallback,
     stats: () => pool.stats(),
     alloc: (dtype, size) => newStorage(dtype, size, true),
@@ -312,7 +311,12 @@ export async function createWebGpuBackend(
         [Math.ceil(p.n / 16), Math.ceil(p.m / 16), p.batch],
       ),
     unary: (kind, x, out) =>
-      run("unary", [[buf(x), false], [buf(out), true]], [out.size, UNARY_KINDS.indexOf(kind)], out.size),
+      run(
+        "unary",
+        [[buf(x), false], [buf(out), true]],
+        [out.size, UNARY_KINDS.indexOf(kind)],
+        out.size,
+      ),
     binary: (kind, a, aShape, b, bShape, out, outShape) => {
       const r = outShape.length;
       if (r > MAX_RANK) throw new RangeError(`webgpu: binary ops support rank ≤ ${MAX_RANK}`);
@@ -331,15 +335,28 @@ export async function createWebGpuBackend(
       ], out.size);
     },
     scalar: (x, mul, add, out) =>
-      run("scalar", [[buf(x), false], [buf(out), true]], [out.size, f32bits(mul), f32bits(add)], out.size),
+      run(
+        "scalar",
+        [[buf(x), false], [buf(out), true]],
+        [out.size, f32bits(mul), f32bits(add)],
+        out.size,
+      ),
     reduce: (kind, x, shape, axes, out) => {
-      if (shape.length > MAX_RANK) throw new RangeError(`webgpu: reductions support rank ≤ ${MAX_RANK}`);
+      if (shape.length > MAX_RANK) {
+        throw new RangeError(`webgpu: reductions support rank ≤ ${MAX_RANK}`);
+      }
       const sorted = [...axes].sort((p, q) => p - q);
       const st = stridesOf(shape);
       const outShape = shape.map((d, i) => (sorted.includes(i) ? 1 : d));
       const count = sorted.reduce((p, ax) => p * shape[ax], 1);
-      const redDims = [...new Array(MAX_RANK - sorted.length).fill(1), ...sorted.map((ax) => shape[ax])];
-      const redStrides = [...new Array(MAX_RANK - sorted.length).fill(0), ...sorted.map((ax) => st[ax])];
+      const redDims = [
+        ...new Array(MAX_RANK - sorted.length).fill(1),
+        ...sorted.map((ax) => shape[ax]),
+      ];
+      const redStrides = [
+        ...new Array(MAX_RANK - sorted.length).fill(0),
+        ...sorted.map((ax) => st[ax]),
+      ];
       run("reduce", [[buf(x), false], [buf(out), true]], [
         out.size,
         kind === "max" ? 1 : 0,
@@ -435,7 +452,12 @@ export async function createWebGpuBackend(
         rows,
       ),
     conv2d: (x, w, out, p) =>
-      run("conv2d", [[buf(x), false], [buf(w), false], [buf(out), true]], convPrm(out.size, p), out.size),
+      run(
+        "conv2d",
+        [[buf(x), false], [buf(w), false], [buf(out), true]],
+        convPrm(out.size, p),
+        out.size,
+      ),
     conv2dGradInput: (dy, w, dx, p) =>
       run(
         "conv2d_grad_input",
