@@ -109,7 +109,7 @@ export async function trainPhase(m: GraphModule, train: Dataset, p: TrainPhase):
 /** Max of METHOD.md's contract measure over a dataset, in batches. */
 export function verifyOn(masked: GraphModule, minimized: GraphModule, data: Dataset): number {
   let worst = 0;
-  for (const b of batches(data, { batchSize: 2000, backend: masked.parameters()[0].backend })) {
+  for (const b of batches(data, { batchSize: 500, backend: masked.parameters()[0].backend })) {
     const r = tidy(() => verify(masked, minimized, b.x));
     b.x.dispose();
     worst = Number.isNaN(r.maxRel) ? NaN : Math.max(worst, r.maxRel);
