@@ -88,7 +88,8 @@ export function convGradInputJob(
   col: number,
   scratch: number,
 ): number[] {
-  return [JOB.convGradInput, dy, w, dx, p.c, p.o, p.groups, b0, b1, col, scratch, ...geometry(p)];
+  // dx takes the input slot and dy the output slot of the convolution record.
+  return [JOB.convGradInput, dx, w, dy, p.c, p.o, p.groups, b0, b1, col, scratch, ...geometry(p)];
 }
 
 /** Depthwise convolution of `planes` planes (channel = plane mod c); `pad` is plane scratch. */
@@ -115,6 +116,61 @@ export function isDirectConv(
   return kh === 1 && kw === 1 && sh === 1 && sw === 1 && ph === 0 && pw === 0;
 }
 
+/** One image and group of a convolution record, with its pointers and geometry. */
+interface ImageGroup
+  extends Pick<Conv2dParams, "h" | "w" | "kh" | "kw" | "oh" | "ow" | "sh" | "sw" | "ph" | "pw"> {
+  /** Input-side image block `[cg, h, w]`. */
+  xg: number;
+  /** Output-side image block `[og, oh, ow]`. */
+  yg: number;
+  /** The group's weights `[og, kk]`. */
+  wg: number;
+  /** Column scratch. */
+  col: number;
+  /** GEMM scratch. */
+  scratch: number;
+  /** 1×1, stride 1, no padding: the image is its own column matrix. */
+  direct: boolean;
+  /** Channels per group on each side, taps per output, output pixels. */
+  cg: number;
+  og: number;
+  kk: number;
+  ohw: number;
+}
+
+/** Calls `fn` for every image of [b0, b1) and group of a convolution record. */
+function forImageGroups(rec: number[], fn: (g: ImageGroup) => void): void {
+  const [x, w, y, c, o, groups, b0, b1, col, scratch, h, wd, kh, kw, oh, ow, sh, sw, ph, pw] = rec;
+  const cg = c / groups, og = o / groups, kk = cg * kh * kw, ohw = oh * ow;
+  const direct = isDirectConv(kh, kw, sh, sw, ph, pw);
+  for (let b = b0; b < b1; b++) {
+    for (let g = 0; g < groups; g++) {
+      fn({
+        xg: x + 4 * (b * c + g * cg) * h * wd,
+        yg: y + 4 * (b * o + g * og) * ohw,
+        wg: w + 4 * g * og * kk,
+        col,
+        scratch,
+        direct,
+        cg,
+        og,
+        kk,
+        ohw,
+        h,
+        w: wd,
+        kh,
+        kw,
+        oh,
+        ow,
+        sh,
+        sw,
+        ph,
+        pw,
+      });
+    }
+  }
+}
+
 /** A kernel taking only integer and float arguments. */
 type NumericKernel = (...args: number[]) => void;
 
@@ -125,65 +181,65 @@ export function runJob(k: KernelExports, job: ArrayLike<number>): void {
     case JOB.gemm:
       (k.f32_gemm as NumericKernel)(...args(14));
       return;
-    case JOB.convImages: {
-      const [x, w, y, c, o, groups, b0, b1, col, scratch, h, wd, kh, kw, oh, ow, sh, sw, ph, pw] =
-        args(20);
-      const cg = c / groups, og = o / groups, kk = cg * kh * kw, ohw = oh * ow;
-      const direct = isDirectConv(kh, kw, sh, sw, ph, pw);
-      for (let b = b0; b < b1; b++) {
-        for (let g = 0; g < groups; g++) {
-          const xg = x + 4 * (b * c + g * cg) * h * wd;
-          if (!direct) k.f32_im2col_packed(xg, col, cg, h, wd, kh, kw, oh, ow, sh, sw, ph, pw);
-          k.f32_gemm(
-            w + 4 * g * og * kk,
-            direct ? xg : col,
-            y + 4 * (b * o + g * og) * ohw,
-            og,
-            ohw,
-            kk,
-            0,
-            0,
-            scratch,
-            0,
-            og,
-            0,
-            ohw,
-            direct ? 0 : 1,
+    case JOB.convImages:
+      return forImageGroups(args(20), (g) => {
+        if (!g.direct) {
+          k.f32_im2col_packed(
+            g.xg,
+            g.col,
+            g.cg,
+            g.h,
+            g.w,
+            g.kh,
+            g.kw,
+            g.oh,
+            g.ow,
+            g.sh,
+            g.sw,
+            g.ph,
+            g.pw,
           );
         }
-      }
-      return;
-    }
-    case JOB.convGradInput: {
-      const [dy, w, dx, c, o, groups, b0, b1, col, scratch, h, wd, kh, kw, oh, ow, sh, sw, ph, pw] =
-        args(20);
-      const cg = c / groups, og = o / groups, kk = cg * kh * kw, ohw = oh * ow;
-      const direct = isDirectConv(kh, kw, sh, sw, ph, pw);
-      for (let b = b0; b < b1; b++) {
-        for (let g = 0; g < groups; g++) {
-          const dxg = dx + 4 * (b * c + g * cg) * h * wd;
-          const target = direct ? dxg : col;
-          k.f32_gemm(
-            w + 4 * g * og * kk,
-            dy + 4 * (b * o + g * og) * ohw,
-            target,
-            kk,
-            ohw,
-            og,
-            1,
-            0,
-            scratch,
-            0,
-            kk,
-            0,
-            ohw,
-            0,
-          );
-          if (!direct) k.f32_col2im(col, dxg, cg, h, wd, kh, kw, oh, ow, sh, sw, ph, pw);
+        k.f32_gemm(
+          g.wg,
+          g.direct ? g.xg : g.col,
+          g.yg,
+          g.og,
+          g.ohw,
+          g.kk,
+          0,
+          0,
+          g.scratch,
+          0,
+          g.og,
+          0,
+          g.ohw,
+          g.direct ? 0 : 1,
+        );
+      });
+    case JOB.convGradInput:
+      // dx[b, g] = Wᵀ·dy[b, g] (dx in the input slot, dy in the output slot), through col2im.
+      return forImageGroups(args(20), (g) => {
+        k.f32_gemm(
+          g.wg,
+          g.yg,
+          g.direct ? g.xg : g.col,
+          g.kk,
+          g.ohw,
+          g.og,
+          1,
+          0,
+          g.scratch,
+          0,
+          g.kk,
+          0,
+          g.ohw,
+          0,
+        );
+        if (!g.direct) {
+          k.f32_col2im(g.col, g.xg, g.cg, g.h, g.w, g.kh, g.kw, g.oh, g.ow, g.sh, g.sw, g.ph, g.pw);
         }
-      }
-      return;
-    }
+      });
     case JOB.dwconv:
       (k.f32_dwconv2d__wasmsimd as NumericKernel)(...args(16));
       return;
