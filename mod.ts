@@ -157,8 +157,8 @@ export {
 export {
   batchNorm,
   type BatchNormOptions,
-  type Compensation,
   compensatedLayerNorm,
+  type Compensation,
 } from "./src/nn/norm_functional.ts";
 
 export type { AttrValue, Graph, GraphInput, GraphNode, SymShape } from "./src/graph/ir.ts";
@@ -207,7 +207,13 @@ export {
   prunableLayers,
   UnsupportedLayerError,
 } from "./src/prune/chain.ts";
-export { type Entries, type PruneUnit, pruneUnits, type UnitMap, weightNodes } from "./src/prune/units.ts";
+export {
+  type Entries,
+  type PruneUnit,
+  pruneUnits,
+  type UnitMap,
+  weightNodes,
+} from "./src/prune/units.ts";
 export {
   clearMasks,
   countNonzeroWeights,
@@ -244,8 +250,8 @@ export {
 export { keepIndices } from "./src/minimize/units.ts";
 export {
   type ChannelClass,
-  channelClasses,
   type ChannelClasses,
+  channelClasses,
   type CutEdge,
   type Member,
 } from "./src/minimize/classes.ts";

@@ -139,7 +139,7 @@ Deno.test("cycle: runs end to end on real MNIST (tiny settings), writes the repo
     assert.ok(report.rows[2].params < report.rows[0].params);
     assert.ok(report.rows.slice(1).every((x: { maxRelDiff: number }) => x.maxRelDiff <= 1e-5));
     const bad = await run(["cycle", "--backend", "cuda"]);
-    assert.match(bad.err, /--backend must be one of auto, wasm, js, got "cuda"/);
+    assert.match(bad.err, /--backend must be one of auto, wasm, js, webgpu, got "cuda"/);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
