@@ -5,7 +5,8 @@ import { fromGraph, toGraph } from "../../src/graph/convert.ts";
 import type { GraphModule } from "../../src/graph/graph_module.ts";
 import { GraphBuilder } from "../../src/graph/builder.ts";
 import { GraphModule as GM } from "../../src/graph/graph_module.ts";
-import { convnext, smallCnn } from "../../src/nn/image_models.ts";
+import { convnext, convnextTiny, smallCnn } from "../../src/nn/image_models.ts";
+import { createWasmBackend } from "../../src/backends/wasm/wasm_backend.ts";
 import { conv2dLayer } from "../../src/nn/layers.ts";
 import { Parameter } from "../../src/nn/parameter.ts";
 import { randn } from "../../src/tensor/create.ts";
@@ -131,4 +132,33 @@ Deno.test("ConvNeXt: a depthwise channel leaves its block alone (select in front
     verify(p64(m), p64(two), randn([5, 1, 12, 12], new Rng(3), { std: 2, dtype: "float64" }))
       .maxRel < 1e-12,
   );
+});
+
+Deno.test("ConvNeXt-Tiny (real configuration, 32×32 inputs): stream, depthwise and hidden units removed exactly", () => {
+  const be = createWasmBackend();
+  const { graph, params } = toGraph(
+    convnextTiny({ classes: 10, backend: be, layerScaleInit: 0.3 }),
+    [3, 32, 32],
+  );
+  const m = fromGraph(graph, params);
+  const rng = new Rng(1);
+  const zero = new Map<string, Set<number>>();
+  for (const u of pruneUnits(m).units) {
+    if (rng.uniform() > (u.family.endsWith("(stream)") ? 0.1 : 0.05)) continue;
+    for (const e of [...u.writers, ...u.readers]) {
+      const s = zero.get(e.param) ?? new Set();
+      e.indices.forEach((i) => s.add(i));
+      zero.set(e.param, s);
+    }
+  }
+  const named = m.namedParameters();
+  for (const [n, s] of zero) maskParamWhere(named.get(n)!, (i) => s.has(i));
+  const { model: min, stats } = minimize(m);
+  assert.equal(stats.paramsBefore, 27_827_818);
+  const before = describeStructure(m.graph), after = describeStructure(min.graph);
+  assert.deepEqual(before.stream, [96, 192, 384, 768]);
+  after.stream.forEach((w, s) => assert.ok(w < before.stream[s], `stage ${s} stream ${w}`));
+  assert.ok(stats.paramsAfter < stats.paramsBefore * 0.9);
+  const r = verify(m, min, randn([2, 3, 32, 32], new Rng(2), { backend: be }));
+  assert.ok(r.ok, `${r.maxRel}`);
 });
