@@ -1,5 +1,8 @@
 import { parseArgs } from "node:util";
 import type { Backend } from "../backends/backend.ts";
+import type { Dataset } from "../data/dataset.ts";
+import { loadMnist } from "../data/mnist.ts";
+import { loadFashionMnist } from "../data/fashion_mnist.ts";
 import { BACKEND_NAMES, type BackendName, requestBackend } from "../backends/select.ts";
 
 /** A command-line error: printed without a stack trace, exit code 2. */
@@ -77,4 +80,16 @@ export function widthsArg(command: string, raw: string | boolean | undefined): n
     );
   }
   return widths;
+}
+
+/** Reads `--dataset` (`mnist` default, or `fashion`) and loads its test split. */
+export async function testSetArg(
+  command: string,
+  raw: string | boolean | undefined,
+): Promise<Dataset> {
+  const name = String(raw ?? "mnist");
+  if (name !== "mnist" && name !== "fashion") {
+    throw new UsageError(`${command}: --dataset must be mnist or fashion, got "${name}"`);
+  }
+  return name === "mnist" ? await loadMnist("test") : (await loadFashionMnist()).test;
 }

@@ -1,7 +1,6 @@
-import { loadMnist } from "../data/mnist.ts";
 import { dumpGraph } from "../graph/dump.ts";
 import { evaluate } from "../nn/train.ts";
-import { parse } from "./args.ts";
+import { parse, testSetArg } from "./args.ts";
 import { loadModelArg } from "./model_arg.ts";
 
 /** Help text of `squeeze inspect`. */
@@ -11,9 +10,9 @@ export const INSPECT_HELP =
 Usage: squeeze inspect MODEL.safetensors`;
 
 /** Help text of `squeeze eval`. */
-export const EVAL_HELP = `squeeze eval — accuracy and loss of a saved model on the MNIST test set
+export const EVAL_HELP = `squeeze eval — accuracy and loss of a saved model on a test set
 
-Usage: squeeze eval MODEL.safetensors`;
+Usage: squeeze eval MODEL.safetensors [--dataset mnist|fashion]`;
 
 /** Runs `squeeze inspect`. */
 export async function inspectCommand(args: string[]): Promise<void> {
@@ -44,10 +43,13 @@ export async function inspectCommand(args: string[]): Promise<void> {
 
 /** Runs `squeeze eval`. */
 export async function evalCommand(args: string[]): Promise<void> {
-  const { values, positionals } = parse("eval", args, { help: { type: "boolean", short: "h" } });
+  const { values, positionals } = parse("eval", args, {
+    help: { type: "boolean", short: "h" },
+    dataset: { type: "string" },
+  });
   if (values.help) return console.log(EVAL_HELP);
   const model = await loadModelArg("eval", positionals);
-  const r = await evaluate(model, await loadMnist("test"));
+  const r = await evaluate(model, await testSetArg("eval", values.dataset));
   console.log(
     `test accuracy ${(100 * r.accuracy).toFixed(2)}%, loss ${
       r.loss.toFixed(4)

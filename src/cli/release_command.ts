@@ -1,8 +1,7 @@
 import { batches } from "../data/dataset.ts";
-import { loadMnist } from "../data/mnist.ts";
 import { saveModel } from "../io/model_file.ts";
 import { release } from "../release/release.ts";
-import { num, parse } from "./args.ts";
+import { num, parse, testSetArg } from "./args.ts";
 import { loadModelArg, outArg } from "./model_arg.ts";
 
 /** Help text of `squeeze release`. */
@@ -13,7 +12,7 @@ Usage: squeeze release MODEL --out PATH [options]
 
   --alpha X        noise std relative to each tensor's rms of nonzero weights [0.01]
   --seed N         noise seed [0]
-  --max-change X   largest relative output change on 512 MNIST test images before
+  --max-change X   largest relative output change on 512 test images of --dataset (mnist | fashion) before
                    the noise is halved [0.05]`;
 
 /** Runs `squeeze release`. */
@@ -23,12 +22,13 @@ export async function releaseCommand(args: string[]): Promise<void> {
     seed: { type: "string" },
     "max-change": { type: "string" },
     out: { type: "string" },
+    dataset: { type: "string" },
     help: { type: "boolean", short: "h" },
   });
   if (v.help) return console.log(RELEASE_HELP);
   const model = await loadModelArg("release", positionals);
   const out = outArg("release", v.out, positionals[0]);
-  const test = await loadMnist("test");
+  const test = await testSetArg("release", v.dataset);
   const calibration = batches(test, { batchSize: 512 }).next().value!.x;
   const r = release(model, {
     alpha: num("release", "alpha", v.alpha, 0.01, { min: 0, max: 10 }),

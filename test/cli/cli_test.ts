@@ -93,7 +93,7 @@ Deno.test("prune → minimize → release → eval: the CLI pipeline on a saved 
     assert.equal(mi.code, 0, mi.err);
     assert.match(
       mi.out,
-      /minimized: 32,430 → \d[\d,]* parameters .*widths \d+-30-15-10.*max rel diff on MNIST test/,
+      /minimized: 32,430 → \d[\d,]* parameters .*widths \d+-30-15-10.*max rel diff on the test set/,
     );
     const ev1 = await run(["eval", p]), ev2 = await run(["eval", q]);
     assert.equal(ev1.out, ev2.out, "masked and minimized models score the same");
