@@ -1,14 +1,18 @@
 import type { GraphModule } from "../graph/graph_module.ts";
 import { loadModel } from "../io/model_file.ts";
 import { UsageError } from "./args.ts";
+import { createBackend } from "../backends/select.ts";
 
-/** Loads the single model-file argument of `cmd`; a missing file is a usage error. */
+/**
+ * Loads the single model-file argument of `cmd` onto the default CPU backend (Wasm SIMD
+ * when available); a missing file is a usage error.
+ */
 export async function loadModelArg(cmd: string, positionals: string[]): Promise<GraphModule> {
   if (positionals.length !== 1) {
     throw new UsageError(`${cmd}: expected one model file, got ${positionals.length}`);
   }
   try {
-    return await loadModel(positionals[0]);
+    return await loadModel(positionals[0], createBackend("auto"));
   } catch (e) {
     if (e instanceof Deno.errors.NotFound) {
       throw new UsageError(`${cmd}: no such file: ${positionals[0]}`);

@@ -29,7 +29,8 @@ export async function releaseCommand(args: string[]): Promise<void> {
   const model = await loadModelArg("release", positionals);
   const out = outArg("release", v.out, positionals[0]);
   const test = await testSetArg("release", v.dataset);
-  const calibration = batches(test, { batchSize: 512 }).next().value!.x;
+  const calibration =
+    batches(test, { batchSize: 512, backend: model.parameters()[0]?.backend }).next().value!.x;
   const r = release(model, {
     alpha: num("release", "alpha", v.alpha, 0.01, { min: 0, max: 10 }),
     seed: num("release", "seed", v.seed, 0, { min: 0, max: 2 ** 32 - 1, int: true }),
