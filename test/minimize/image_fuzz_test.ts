@@ -15,7 +15,7 @@ import { describeStructure } from "../../src/cycle/structure.ts";
 const SEEDS = 150;
 
 /** A random small CNN or ConvNeXt on 12×12 inputs with random biases, norms and BN statistics. */
-export function randomImageNet(seed: number): { m: GraphModule; kind: string } {
+function randomImageNet(seed: number): { m: GraphModule; kind: string } {
   const rng = new Rng(seed);
   const conv = rng.uniform() < 0.65;
   const stages = 1 + rng.int(3);
@@ -53,7 +53,7 @@ export function randomImageNet(seed: number): { m: GraphModule; kind: string } {
 }
 
 /** Random masks: random density, whole units zeroed (streams across a stage included), zeroed gains. */
-export function randomMasks(m: GraphModule, rng: Rng): void {
+function randomMasks(m: GraphModule, rng: Rng): void {
   const params = m.namedParameters();
   const units = pruneUnits(m).units;
   const zero = new Map<string, Set<number>>();

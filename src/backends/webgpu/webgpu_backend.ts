@@ -100,6 +100,8 @@ export async function createWebGpuBackend(
   const device = dev.device;
   const pool = new BufferPool(device);
   const pipelines = new Map<string, GPUComputePipeline>();
+  /** Read-back buffers (MAP_READ) by size, reused like the storage pool. */
+  const stagingFree = new Map<number, GPUBuffer[]>();
   let lost: string | null = null;
   let firstError: string | null = null;
   device.lost.then((info) => (lost = info.message || info.reason || "unknown reason"));
@@ -270,10 +272,9 @@ export async function createWebGpuBackend(
       const src = buf(s);
       const bytes = s.size * 4;
       if (bytes === 0) return new Float32Array(0);
-      const staging = device.createBuffer({
-        size: Math.ceil(bytes / 4) * 4,
-        usage: 0x01 /* MAP_READ */ | 0x08, /* COPY_DST */
-      });
+      const size = BufferPool.bucket(bytes);
+      const staging = stagingFree.get(size)?.pop() ??
+        device.createBuffer({ size, usage: 0x01 /* MAP_READ */ | 0x08 /* COPY_DST */ });
       const enc = device.createCommandEncoder();
       enc.copyBufferToBuffer(src, 0, staging, 0, bytes);
       device.queue.submit([enc.finish()]);
@@ -286,7 +287,7 @@ export async function createWebGpuBackend(
       }
       const out = new Float32Array(staging.getMappedRange(0, bytes).slice(0));
       staging.unmap();
-      staging.destroy();
+      stagingFree.set(size, [...(stagingFree.get(size) ?? []), staging]);
       check();
       return out;
     },
@@ -474,6 +475,7 @@ export async function createWebGpuBackend(
       ),
     dispose: () => {
       pool.destroy();
+      for (const list of stagingFree.values()) for (const b of list) b.destroy();
       device.destroy();
     },
   };
