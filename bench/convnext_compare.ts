@@ -3,9 +3,11 @@
  * demo): (1) what plain LayerNorm slicing — what other pruning tools do — changes in the
  * minimized model's outputs, against CompensatedLayerNorm's exact result; (2) one
  * prune-and-shrink pass from the same dense model to the same nonzero budget as the
- * cycle's final model. Prints a markdown table and writes DIR/compare.json.
+ * cycle's final model (or, with `--sparsities`, at each given sparsity, marking those
+ * within the run's accuracy budget). Prints markdown tables and writes
+ * DIR/compare.json.
  *
- *   deno run -A bench/convnext_compare.ts --run runs/demo-convnext-fashion-s0
+ *   deno run -A bench/convnext_compare.ts --run runs/demo-convnext-fashion-s0 [--sparsities 0.7,0.9]
  */
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -26,7 +28,11 @@ import { tidy } from "../src/tensor/scope.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
-  options: { run: { type: "string" }, "skip-single": { type: "boolean" } },
+  options: {
+    run: { type: "string" },
+    "skip-single": { type: "boolean" },
+    sparsities: { type: "string" },
+  },
 });
 if (!values.run) {
   throw new Error("convnext_compare: --run DIR (a `squeeze cycle` output folder) is required");
@@ -84,43 +90,48 @@ console.log(
   } |`,
 );
 
-let single: CycleRow | null = null;
+const singles: { sparsity: number; row: CycleRow; seconds: number }[] = [];
 if (!values["skip-single"]) {
-  const start = await loadModel(join(dir, "checkpoint", CHECKPOINT_FILES.dense), backend);
   const o = report.options;
-  const s = 1 - final.nonzeros / dense.nonzeros;
-  const steps = Math.log(1 - s) / Math.log(1 - o.budgetFraction);
-  const t0 = performance.now();
-  const r = await squeezeRelease(start, data, {
-    ...o,
-    denseEpochs: 0,
-    maxCycles: 1,
-    budgetFraction: s,
-    unitFraction: 1 - Math.pow(1 - o.unitFraction, steps),
-    inputFraction: 1 - Math.pow(1 - o.inputFraction, steps),
-    fineTuneEpochs: o.fineTuneEpochs + o.trainEpochs,
-    accuracyBudget: 100,
-  });
-  single = r.rows.at(-1)!;
-  console.log(
-    `\nOne prune-and-shrink pass to ${final.nonzeros} nonzeros (sparsity ${
-      (100 * s).toFixed(1)
-    }%, ${((performance.now() - t0) / 1000).toFixed(0)}s):`,
-  );
-  console.log("| method | ratio | params | val acc | test acc | structure |");
-  console.log("|---|---:|---:|---:|---:|---|");
-  for (
-    const [name, row] of [["dense", dense], ["one pass", single], [
-      `cycle (${report.rows.length - 1} cycles)`,
-      final,
-    ]] as const
-  ) {
-    console.log(
-      `| ${name} | ${row.ratio.toFixed(2)}× | ${row.params.toLocaleString("en-US")} | ${
-        pct(row.valAccuracy)
-      } | ${pct(row.testAccuracy)} | ${row.structure ?? ""} |`,
-    );
+  const target = 1 - final.nonzeros / dense.nonzeros;
+  const sweep = (values.sparsities ?? "").split(",").filter((x) => x).map(Number);
+  const list = sweep.length ? sweep : [target];
+  for (const s of list) {
+    const start = await loadModel(join(dir, "checkpoint", CHECKPOINT_FILES.dense), backend);
+    const steps = Math.log(1 - s) / Math.log(1 - o.budgetFraction);
+    const t0 = performance.now();
+    const r = await squeezeRelease(start, data, {
+      ...o,
+      denseEpochs: 0,
+      maxCycles: 1,
+      budgetFraction: s,
+      unitFraction: 1 - Math.pow(1 - o.unitFraction, steps),
+      inputFraction: 1 - Math.pow(1 - o.inputFraction, steps),
+      fineTuneEpochs: o.fineTuneEpochs + o.trainEpochs,
+      accuracyBudget: 100,
+    });
+    singles.push({ sparsity: s, row: r.rows.at(-1)!, seconds: (performance.now() - t0) / 1000 });
   }
+  console.log(
+    `\nOne prune-and-shrink pass from the same dense model (default: to the cycle's final nonzero budget, ${final.nonzeros}):`,
+  );
+  console.log(
+    "| method | sparsity | ratio | params | val acc (Δ) | test acc | within budget | structure |",
+  );
+  console.log("|---|---:|---:|---:|---:|---:|:---:|---|");
+  const line = (name: string, s: string, row: CycleRow) => {
+    const d = 100 * (row.valAccuracy - dense.valAccuracy);
+    console.log(
+      `| ${name} | ${s} | ${row.ratio.toFixed(2)}× | ${row.params.toLocaleString("en-US")} | ${
+        pct(row.valAccuracy)
+      } (${d >= 0 ? "+" : ""}${d.toFixed(2)}) | ${pct(row.testAccuracy)} | ${
+        -d <= o.accuracyBudget ? "yes" : "no"
+      } | ${row.structure ?? ""} |`,
+    );
+  };
+  line("dense", "0", dense);
+  for (const x of singles) line("one pass", `${(100 * x.sparsity).toFixed(1)}%`, x.row);
+  line(`cycle (${report.rows.length - 1} cycles)`, "—", final);
 }
 await writeFileAtomic(
   join(dir, "compare.json"),
@@ -134,7 +145,7 @@ await writeFileAtomic(
         accSliced,
         clnMaxRel: final.maxRelDiff,
       },
-      single,
+      singles,
       final,
       dense,
     },
