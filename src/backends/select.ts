@@ -3,7 +3,7 @@ import { createReferenceBackend } from "./js/reference_backend.ts";
 import { simdSupported } from "./wasm/loader.ts";
 import { createWasmBackend } from "./wasm/wasm_backend.ts";
 import { createWebGpuBackend } from "./webgpu/webgpu_backend.ts";
-import { requestWebGpuDevice } from "./webgpu/device.ts";
+import { hasHardwareGpu } from "./webgpu/device.ts";
 
 /** Backend names accepted by {@linkcode requestBackend} and the CLI's `--backend`. */
 export const BACKEND_NAMES = ["auto", "wasm", "js", "webgpu"] as const;
@@ -56,13 +56,11 @@ export function createBackend(name: BackendName = "auto"): Backend {
  */
 export async function requestBackend(name: BackendName = "auto"): Promise<Backend> {
   if (name === "webgpu") return await createWebGpuBackend();
-  if (name === "auto") {
+  if (name === "auto" && await hasHardwareGpu()) {
     try {
-      const dev = await requestWebGpuDevice();
-      if (!dev.fallback) return await createWebGpuBackend({ device: dev });
-      dev.device.destroy();
+      return await createWebGpuBackend();
     } catch {
-      // no GPU: fall through to the CPU backends
+      // the device request failed: fall through to the CPU backends
     }
   }
   return createBackend(name);

@@ -69,3 +69,20 @@ export async function requestWebGpuDevice(
   const flag = (o: unknown) => (o as { isFallbackAdapter?: boolean }).isFallbackAdapter;
   return { device, info, fallback: flag(info) ?? flag(adapter) ?? false };
 }
+
+/**
+ * Whether `navigator.gpu` offers a hardware (non-fallback) adapter, without creating a
+ * device (so a CPU-only run does not set up a software rasterizer).
+ */
+export async function hasHardwareGpu(): Promise<boolean> {
+  const gpu = (globalThis.navigator as Navigator | undefined)?.gpu;
+  if (!gpu) return false;
+  try {
+    const adapter = await gpu.requestAdapter({ powerPreference: "high-performance" });
+    if (!adapter) return false;
+    const flag = (o: unknown) => (o as { isFallbackAdapter?: boolean }).isFallbackAdapter;
+    return !(flag(adapter.info) ?? flag(adapter) ?? false);
+  } catch {
+    return false;
+  }
+}
