@@ -207,13 +207,7 @@ export {
   prunableLayers,
   UnsupportedLayerError,
 } from "./src/prune/chain.ts";
-export {
-  type Entries,
-  type PruneUnit,
-  pruneUnits,
-  type UnitMap,
-  weightNodes,
-} from "./src/prune/units.ts";
+export { type Entries, type PruneUnit, pruneUnits, type UnitMap } from "./src/prune/units.ts";
 export {
   clearMasks,
   countNonzeroWeights,

@@ -30,7 +30,21 @@ export async function moveModel(model: GraphModule, backend: Backend): Promise<G
   return out;
 }
 
-/** Copies the parameter values of `from` into the same-named parameters of `to`. */
+/**
+ * Copies the parameter values of `from` into the same-named parameters of `to` (masks of
+ * `to` stay applied).
+ *
+ * @example
+ * ```ts
+ * import { copyParameters } from "./move.ts";
+ * import { fromGraph, toGraph } from "./convert.ts";
+ * import { mlp } from "../nn/models.ts";
+ * const a = toGraph(mlp([2, 2], { seed: 1 }), [2]), b = toGraph(mlp([2, 2], { seed: 2 }), [2]);
+ * const to = fromGraph(b.graph, b.params);
+ * await copyParameters(fromGraph(a.graph, a.params), to);
+ * console.assert(to.parameters()[0].toArray()[0] === a.params.get("fc1.weight")!.toArray()[0]);
+ * ```
+ */
 export async function copyParameters(from: GraphModule, to: GraphModule): Promise<void> {
   const dst = to.namedParameters();
   for (const [name, p] of from.namedParameters()) {

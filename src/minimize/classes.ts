@@ -54,7 +54,21 @@ export interface ChannelClasses {
   classOf: Map<string, Int32Array>;
 }
 
-/** Partitions every channel of every value of `graph` into classes. */
+/**
+ * Partitions every channel of every value of `graph` into classes.
+ *
+ * @example
+ * ```ts
+ * import { channelClasses } from "./classes.ts";
+ * import { validateGraph } from "../graph/validate.ts";
+ * import { toGraph } from "../graph/convert.ts";
+ * import { mlp } from "../nn/models.ts";
+ * const { graph } = toGraph(mlp([4, 3, 2]), [4]);
+ * const cc = channelClasses(graph, validateGraph(graph).shapes);
+ * // fc1's unit j and act1's channel j are one class.
+ * console.assert(cc.classOf.get("fc1")![2] === cc.classOf.get("act1")![2]);
+ * ```
+ */
 export function channelClasses(
   graph: Graph,
   shapes: ReadonlyMap<string, SymShape>,

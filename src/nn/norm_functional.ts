@@ -71,6 +71,15 @@ export interface BatchNormOptions {
 /**
  * BatchNorm over channel axis 1. In training it normalizes with the batch statistics and
  * updates `runningMean`/`runningVar` in place (unbiased variance); in eval it uses them.
+ *
+ * @example
+ * ```ts
+ * import { batchNorm } from "./norm_functional.ts";
+ * import { tensor } from "../tensor/create.ts";
+ * const rm = tensor([0]), rv = tensor([1]);
+ * const y = batchNorm(tensor([1, 3], [2, 1]), tensor([1]), tensor([0]), rm, rv, { training: true });
+ * console.assert(Math.abs(y.toArray()[0] + 1) < 1e-3 && rm.item() === 0.2);
+ * ```
  */
 export function batchNorm(
   x: Tensor,

@@ -51,14 +51,19 @@ export interface UnitMap {
   strengthOf(value: string, channel: number): number;
 }
 
-/** The linear and convolution nodes whose weights pruning masks (in graph order). */
-export function weightNodes(model: { graph: GraphModule["graph"] }): GraphNode[] {
-  return model.graph.nodes.filter((n) =>
-    n.op === "linear" || n.op === "conv2d" || n.op === "dwconv2d"
-  );
-}
-
-/** Finds the pruning units of `model`. */
+/**
+ * Finds the pruning units of `model`.
+ *
+ * @example
+ * ```ts
+ * import { pruneUnits } from "./units.ts";
+ * import { fromGraph, toGraph } from "../graph/convert.ts";
+ * import { mlp } from "../nn/models.ts";
+ * const { graph, params } = toGraph(mlp([4, 3, 2]), [4]);
+ * const { units, inputs } = pruneUnits(fromGraph(graph, params));
+ * console.assert(units.length === 3 && inputs.length === 4 && units[0].family === "fc1");
+ * ```
+ */
 export function pruneUnits(model: GraphModule): UnitMap {
   const mg = new MinGraph(model);
   const shapes = mg.shapes();
