@@ -71,8 +71,6 @@ export interface CycleResult {
   stopReason: string;
 }
 
-const widthsOf = denseWidths;
-
 /** Settings of one train phase. */
 export interface TrainPhase {
   /** Epochs (0: nothing happens). */
@@ -164,7 +162,7 @@ export async function squeezeRelease(
       params,
       bytes: params * 4,
       ratio: original / params,
-      widths: widthsOf(m),
+      widths: denseWidths(m),
       structure: formatStructure(m.graph),
       nonzeros: countNonzeroWeights(m),
       unitsRemoved: 0,
@@ -239,7 +237,7 @@ export async function squeezeRelease(
   for (let t = state.first; t <= o.maxCycles; t++) {
     const t0 = performance.now();
     const cand = current.clone();
-    const before = widthsOf(cand);
+    const before = denseWidths(cand);
     emit({ type: "phase", cycle: t, phase: "prune", detail: "" });
     pruneWeakestUnits(cand, o.unitFraction, o.inputFraction);
     const budget = nextBudget(state.nonzeros, o.budgetFraction);
@@ -259,7 +257,7 @@ export async function squeezeRelease(
         `cycle ${t}: minimized model differs from the masked one by ${maxRelDiff} (contract 1e-5)`,
       );
     }
-    const after = widthsOf(min);
+    const after = denseWidths(min);
     const unitsRemoved = before.slice(0, -1).reduce((s, w, i) => s + w - after[i], 0);
     const r = await row(t, min, { unitsRemoved, maxRelDiff, nonzeros: kept }, state.original, t0);
     cand.dispose();
