@@ -370,10 +370,10 @@ export async function createWebGpuBackend(
       ], out.size);
     },
     softmax: (x, rows, cols, log, out) =>
-      run("softmax", [[buf(x), false], [buf(out), true]], [rows, cols, +log], rows),
+      run("softmax", [[buf(x), false], [dummy, false], [buf(out), true]], [rows, cols, +log], rows),
     crossEntropy: (x, labels, rows, cols, out) => {
       const lb = u32Buffer(labels);
-      run("cross_entropy", [[buf(x), false], [lb, false], [buf(out), true]], [rows, cols], rows);
+      run("softmax", [[buf(x), false], [lb, false], [buf(out), true]], [rows, cols, 2], rows);
       pool.release(lb);
     },
     oneHot: (labels, rows, cols, out) => {
