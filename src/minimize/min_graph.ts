@@ -64,6 +64,15 @@ export class MinGraph {
     return this.graph.nodes.filter((n) => n.inputs.includes(value));
   }
 
+  /** Nodes reading each value, for every value at once (one pass over the graph). */
+  readerMap(): Map<string, GraphNode[]> {
+    const m = new Map<string, GraphNode[]>();
+    for (const n of this.graph.nodes) {
+      for (const v of n.inputs) m.set(v, [...(m.get(v) ?? []), n]);
+    }
+    return m;
+  }
+
   /** Whether `value` is a graph output. */
   isOutput(value: string): boolean {
     return this.graph.outputs.includes(value);

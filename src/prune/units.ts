@@ -68,10 +68,7 @@ export function pruneUnits(model: GraphModule): UnitMap {
   const mg = new MinGraph(model);
   const shapes = mg.shapes();
   const cc = channelClasses(mg.graph, shapes);
-  const readers = new Map<string, GraphNode[]>();
-  for (const n of mg.graph.nodes) {
-    for (const v of n.inputs) readers.set(v, [...(readers.get(v) ?? []), n]);
-  }
+  const readers = mg.readerMap();
   const producer = new Map(mg.graph.nodes.map((n) => [n.name, n]));
   const order = new Map(mg.graph.nodes.map((n, i) => [n.name, i]));
   const columns = (r: GraphNode, c: number): Entries => {

@@ -14,14 +14,6 @@ import { type ChannelClasses, channelClasses } from "../classes.ts";
 import type { MinGraph } from "../min_graph.ts";
 import { keepIndices } from "../units.ts";
 
-function readersOf(mg: MinGraph): Map<string, GraphNode[]> {
-  const m = new Map<string, GraphNode[]>();
-  for (const n of mg.graph.nodes) {
-    for (const v of n.inputs) m.set(v, [...(m.get(v) ?? []), n]);
-  }
-  return m;
-}
-
 /** Whether column `c` of dense `node`'s weight is zero on every live output row. */
 function deadColumn(mg: MinGraph, node: GraphNode, c: number, live: boolean[]): boolean {
   const w = mg.param(node, "weight")!;
@@ -38,7 +30,7 @@ function deadColumn(mg: MinGraph, node: GraphNode, c: number, live: boolean[]): 
  * value completely (a layer keeps at least one channel).
  */
 export function removablePlan(mg: MinGraph, a: Analysis, cc: ChannelClasses): Set<number> {
-  const readers = readersOf(mg);
+  const readers = mg.readerMap();
   const own = cc.classes.map((cls) => {
     if (cls.pinned) return false;
     for (const m of cls.members) {
