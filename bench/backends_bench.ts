@@ -1,6 +1,9 @@
 /**
  * Backend benchmark, reference (js) and Wasm SIMD side by side in one run: matmul GFLOP/s
- * (three training layouts) and the LeNet-300-100 training step (images/s, batch 128, AdamW).
+ * (three training layouts), the LeNet-300-100 training step (images/s, batch 128, AdamW),
+ * and GEMM, convolution, depthwise convolution and the AdamW step with subnormal operands
+ * beside the same cases with normal ones (the reference backend computes subnormals in
+ * exact IEEE arithmetic; Wasm flushes them to zero).
  *
  *   deno task bench            # table
  *   deno task bench --json     # also a JSON line
@@ -13,6 +16,7 @@ import { tidy } from "../src/tensor/scope.ts";
 import { tensor } from "../src/tensor/create.ts";
 import { Rng } from "../src/tensor/random.ts";
 import { matmul } from "../src/ops/matmul.ts";
+import { conv2d } from "../src/ops/conv.ts";
 import { noGrad } from "../src/autograd/tape.ts";
 import { lenet300100 } from "../src/nn/models.ts";
 import { AdamW } from "../src/nn/optim/adamw.ts";
@@ -20,9 +24,11 @@ import { trainStep } from "../src/nn/train.ts";
 
 const { values } = parseArgs({ args: Deno.args, options: { json: { type: "boolean" } } });
 
-function randT(shape: number[], rng: Rng, backend: Backend) {
+function randT(shape: number[], rng: Rng, backend: Backend, scaleBy = 1) {
   const n = shape.reduce((a, b) => a * b, 1);
-  return tensor(Float32Array.from({ length: n }, () => rng.normal()), shape, { backend });
+  return tensor(Float32Array.from({ length: n }, () => rng.normal() * scaleBy), shape, {
+    backend,
+  });
 }
 
 /** Median seconds of `fn` over runs filling at least `minSeconds`. */
@@ -68,6 +74,37 @@ const train = backends.map((backend) => {
 });
 rows.push({ case: "LeNet-300-100 train step, batch 128", values: train, unit: "images/s" });
 
+// Subnormal operands (|x| < 1.18e-38): the same case with normal values, then subnormal ones.
+const SUB = 1e-39;
+const conv = (shape: number[], w: number[], groups: number) => (s: number, be: Backend) => {
+  const rng = new Rng(1);
+  const x = randT(shape, rng, be, s), wt = randT(w, rng, be);
+  const flops = 2 * shape[0] * w[0] * shape[2] * shape[3] * w[1] * w[2] * w[3];
+  return flops / time(() => tidy(() => void conv2d(x, wt, { padding: (w[2] - 1) / 2, groups }))) /
+    1e9;
+};
+const subnormalCases: [string, string, (s: number, be: Backend) => number][] = [
+  ["gemm 128×1024×1024, B", "GFLOP/s", (s, be) => {
+    const rng = new Rng(0);
+    const a = randT([128, 1024], rng, be), b = randT([1024, 1024], rng, be, s);
+    return (2 * 128 * 1024 * 1024) / time(() => tidy(() => void matmul(a, b))) / 1e9;
+  }],
+  ["conv 3×3 B32 32→64 28², input", "GFLOP/s", conv([32, 32, 28, 28], [64, 32, 3, 3], 1)],
+  ["depthwise 7×7 B32 C96 28², input", "GFLOP/s", conv([32, 96, 28, 28], [96, 1, 7, 7], 96)],
+  ["AdamW step, 1M parameters, weights and state", "Mparams/s", (s, be) => {
+    const n = 1 << 20, rng = new Rng(2);
+    const st = () => be.upload(Float32Array.from({ length: n }, () => Math.abs(rng.normal()) * s));
+    const w = st(), g = st(), m = st(), v = st();
+    const p = { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.01, step: 10 };
+    return n / time(() => be.adamw(w, g, m, v, p)) / 1e6;
+  }],
+];
+for (const [label, unit, f] of subnormalCases) {
+  for (const [kind, s] of [["normal", 1], ["subnormal", SUB]] as const) {
+    rows.push({ case: `${label} ${kind}`, values: backends.map((be) => f(s, be)), unit });
+  }
+}
+
 console.log(
   `Deno ${Deno.version.deno}; js: 1 thread; wasm: ${backends[1].capabilities.threads} thread(s), ${
     (backends[1] as ReturnType<typeof createWasmBackend>).variant
@@ -76,7 +113,7 @@ console.log(
 console.log(`| case | ${backends.map((b) => b.name).join(" | ")} | unit | wasm ÷ js |`);
 console.log(`|---|${backends.map(() => "---:").join("|")}|---|---:|`);
 for (const r of rows) {
-  const f = (v: number) => v.toFixed(r.unit === "GFLOP/s" ? 2 : 0);
+  const f = (v: number) => v.toFixed(r.unit === "images/s" ? 0 : 2);
   console.log(
     `| ${r.case} | ${r.values.map(f).join(" | ")} | ${r.unit} | ${
       (r.values[1] / r.values[0]).toFixed(1)

@@ -1,7 +1,9 @@
 // Convolution helpers: im2col / col2im for one image and a range of channels (the GEMM
 // does the arithmetic), and a direct depthwise kernel with 4 output columns per SIMD step.
+// Results are stored flushed (see flush.ts).
 
 import { KC } from "./gemm";
+import { ftz, ftz4 } from "./flush";
 
 // @ts-ignore: decorator
 @inline function madd(a: v128, b: v128, c: v128): v128 {
@@ -53,7 +55,7 @@ export function f32_col2im(col: usize, dx: usize, cn: i32, h: i32, w: i32, kh: i
             const ix = x0 * sw - pw + j;
             if (ix < 0 || ix >= w) continue;
             const p = dst + (<usize>ix << 2);
-            store<f32>(p, load<f32>(p) + load<f32>(src + (<usize>x0 << 2)));
+            store<f32>(p, ftz(load<f32>(p) + load<f32>(src + (<usize>x0 << 2))));
           }
         }
       }
@@ -74,7 +76,7 @@ function dwRowTail(pad: usize, k: usize, orow: usize, y: i32, x0: i32, ow: i32, 
           acc = madd(v128.load(prow + (<usize>j << 2)), v128.load32_splat(krow + (<usize>j << 2)), acc);
         }
       }
-      v128.store(orow + (<usize>x0 << 2), acc);
+      v128.store(orow + (<usize>x0 << 2), ftz4(acc));
     }
   }
   for (; x0 < ow; x0++) {
@@ -84,7 +86,7 @@ function dwRowTail(pad: usize, k: usize, orow: usize, y: i32, x0: i32, ow: i32, 
       const krow = k + (<usize>(i * kw) << 2);
       for (let j = 0; j < kw; j++) s += load<f32>(prow + (<usize>j << 2)) * load<f32>(krow + (<usize>j << 2));
     }
-    store<f32>(orow + (<usize>x0 << 2), s);
+    store<f32>(orow + (<usize>x0 << 2), ftz(s));
   }
 }
 
@@ -126,8 +128,8 @@ export function f32_dwconv2d__wasmsimd(x: usize, wt: usize, out: usize, planes: 
             }
           }
           const p0 = o0 + (<usize>x0 << 2), p1 = o1 + (<usize>x0 << 2);
-          v128.store(p0, a0); v128.store(p0, a1, 16); v128.store(p0, a2, 32); v128.store(p0, a3, 48);
-          v128.store(p1, b0); v128.store(p1, b1, 16); v128.store(p1, b2, 32); v128.store(p1, b3, 48);
+          v128.store(p0, ftz4(a0)); v128.store(p0, ftz4(a1), 16); v128.store(p0, ftz4(a2), 32); v128.store(p0, ftz4(a3), 48);
+          v128.store(p1, ftz4(b0)); v128.store(p1, ftz4(b1), 16); v128.store(p1, ftz4(b2), 32); v128.store(p1, ftz4(b3), 48);
         }
         // 8, then 4 columns of both rows at a time, then the one-row path for the last few.
         for (; x0 + 8 <= ow; x0 += 8) {
@@ -150,8 +152,8 @@ export function f32_dwconv2d__wasmsimd(x: usize, wt: usize, out: usize, planes: 
             }
           }
           const p0 = o0 + (<usize>x0 << 2), p1 = o1 + (<usize>x0 << 2);
-          v128.store(p0, a0); v128.store(p0, a1, 16);
-          v128.store(p1, b0); v128.store(p1, b1, 16);
+          v128.store(p0, ftz4(a0)); v128.store(p0, ftz4(a1), 16);
+          v128.store(p1, ftz4(b0)); v128.store(p1, ftz4(b1), 16);
         }
         for (; x0 + 4 <= ow; x0 += 4) {
           let a0 = f32x4.splat(0), b0 = f32x4.splat(0);
@@ -163,8 +165,8 @@ export function f32_dwconv2d__wasmsimd(x: usize, wt: usize, out: usize, planes: 
               if (r > 0) b0 = madd(v0, v128.load32_splat(k + (<usize>((r - 1) * kw + j) << 2)), b0);
             }
           }
-          v128.store(o0 + (<usize>x0 << 2), a0);
-          v128.store(o1 + (<usize>x0 << 2), b0);
+          v128.store(o0 + (<usize>x0 << 2), ftz4(a0));
+          v128.store(o1 + (<usize>x0 << 2), ftz4(b0));
         }
         dwRowTail(pad, k, o0, y, x0, ow, kh, kw, PWd, 1, 1);
         dwRowTail(pad, k, o1, y + 1, x0, ow, kh, kw, PWd, 1, 1);
@@ -190,10 +192,10 @@ export function f32_dwconv2d__wasmsimd(x: usize, wt: usize, out: usize, planes: 
             }
           }
           const o = orow + (<usize>x0 << 2);
-          v128.store(o, a0);
-          v128.store(o, a1, 16);
-          v128.store(o, a2, 32);
-          v128.store(o, a3, 48);
+          v128.store(o, ftz4(a0));
+          v128.store(o, ftz4(a1), 16);
+          v128.store(o, ftz4(a2), 32);
+          v128.store(o, ftz4(a3), 48);
         }
       }
       dwRowTail(pad, k, orow, y, x0, ow, kh, kw, PWd, sh, sw);
@@ -227,7 +229,7 @@ export function f32_dwconv2d_grad_weight__wasmsimd(x: usize, dy: usize, dw: usiz
           for (; x0 < ow; x0++) s += load<f32>(grow + (<usize>x0 << 2)) * load<f32>(prow + (<usize>x0 << 2));
         }
         const q = k + (<usize>(i * kw + j) << 2);
-        store<f32>(q, load<f32>(q) + s + f32x4.extract_lane(acc, 0) + f32x4.extract_lane(acc, 1) + f32x4.extract_lane(acc, 2) + f32x4.extract_lane(acc, 3));
+        store<f32>(q, ftz(load<f32>(q) + s + f32x4.extract_lane(acc, 0) + f32x4.extract_lane(acc, 1) + f32x4.extract_lane(acc, 2) + f32x4.extract_lane(acc, 3)));
       }
     }
   }

@@ -1,6 +1,8 @@
 // Elementwise kernels: binary ops (same shape, or a row operand repeated along the
 // rows), unary math/activations, and the scalar affine map. Ops are small integers
-// shared with src/backends/wasm/kernel_ids.ts.
+// shared with src/backends/wasm/kernel_ids.ts. Results are stored flushed (flush.ts).
+
+import { ftz, ftz4 } from "./flush";
 
 // @ts-ignore: decorator
 @inline function binop(op: i32, a: v128, b: v128): v128 {
@@ -25,11 +27,11 @@ export function f32_vbinary__wasmsimd(op: i32, a: usize, b: usize, out: usize, n
     let i = 0;
     for (; i + 4 <= n; i += 4) {
       const o = <usize>i << 2;
-      v128.store(out + o, binop(op, v128.load(a + o), v128.load(b + o)));
+      v128.store(out + o, ftz4(binop(op, v128.load(a + o), v128.load(b + o))));
     }
     for (; i < n; i++) {
       const o = <usize>i << 2;
-      store<f32>(out + o, binopScalar(op, load<f32>(a + o), load<f32>(b + o)));
+      store<f32>(out + o, ftz(binopScalar(op, load<f32>(a + o), load<f32>(b + o))));
     }
     return;
   }
@@ -39,14 +41,14 @@ export function f32_vbinary__wasmsimd(op: i32, a: usize, b: usize, out: usize, n
     for (; j + 4 <= m; j += 4) {
       const o = <usize>j << 2;
       const x = v128.load(full + o), y = v128.load((rowIsA ? a : b) + o);
-      v128.store(dst + o, rowIsA ? binop(op, y, v128.load(b + (<usize>r << 2) + o)) : binop(op, x, y));
+      v128.store(dst + o, ftz4(rowIsA ? binop(op, y, v128.load(b + (<usize>r << 2) + o)) : binop(op, x, y)));
     }
     for (; j < m; j++) {
       const o = <usize>j << 2;
       const v = rowIsA
         ? binopScalar(op, load<f32>(a + o), load<f32>(b + (<usize>r << 2) + o))
         : binopScalar(op, load<f32>(full + o), load<f32>(b + o));
-      store<f32>(dst + o, v);
+      store<f32>(dst + o, ftz(v));
     }
   }
 }
@@ -57,11 +59,11 @@ export function f32_vaffine__wasmsimd(x: usize, out: usize, n: i32, mul: f32, ad
   let i = 0;
   for (; i + 4 <= n; i += 4) {
     const o = <usize>i << 2;
-    v128.store(out + o, f32x4.add(f32x4.mul(v128.load(x + o), mv), av));
+    v128.store(out + o, ftz4(f32x4.add(f32x4.mul(v128.load(x + o), mv), av)));
   }
   for (; i < n; i++) {
     const o = <usize>i << 2;
-    store<f32>(out + o, load<f32>(x + o) * mul + add);
+    store<f32>(out + o, ftz(load<f32>(x + o) * mul + add));
   }
 }
 
@@ -140,7 +142,7 @@ export function f32_vunary__wasmsimd(op: i32, x: usize, out: usize, n: i32): voi
   if (op == 9 || op == 10) {
     for (; i + 4 <= n; i += 4) {
       const o = <usize>i << 2;
-      v128.store(out + o, geluLanes(op, v128.load(x + o)));
+      v128.store(out + o, ftz4(geluLanes(op, v128.load(x + o))));
     }
   }
   if (op == 7 || op == 0 || op == 4 || op == 5 || op == 3) {
@@ -155,11 +157,11 @@ export function f32_vunary__wasmsimd(op: i32, x: usize, out: usize, n: i32): voi
       else if (op == 5) r = f32x4.mul(v, v);
       else r = f32x4.sqrt(v);
       if (op == 7) r = v128.bitselect(v, r, f32x4.ne(v, v)); // keep NaN
-      v128.store(out + o, r);
+      v128.store(out + o, ftz4(r));
     }
   }
   for (; i < n; i++) {
     const o = <usize>i << 2;
-    store<f32>(out + o, unaryScalar(op, load<f32>(x + o)));
+    store<f32>(out + o, ftz(unaryScalar(op, load<f32>(x + o))));
   }
 }

@@ -1,6 +1,9 @@
 // f32 GEMM for the three training layouts: C = op(A)·op(B), row-major, packed panels,
 // 6x8 register tile (12 accumulators + 2 B vectors + 1 A splat fit the 16 SIMD registers). Relaxed-SIMD builds fuse multiply-add; the plain build does not
-// (exactness mode). Summation over k runs in a fixed order in both.
+// (exactness mode). Summation over k runs in a fixed order in both. The tile store
+// flushes subnormal results (see flush.ts).
+
+import { ftz, ftz4 } from "./flush";
 
 const MR = 6;
 const NR = 8;
@@ -104,8 +107,8 @@ function f32_gemm_6x8__wasmsimd(
         v0 = f32x4.add(v0, v128.load(dst));
         v1 = f32x4.add(v1, v128.load(dst, 16));
       }
-      v128.store(dst, v0);
-      v128.store(dst, v1, 16);
+      v128.store(dst, ftz4(v0));
+      v128.store(dst, ftz4(v1), 16);
     }
     return;
   }
@@ -113,7 +116,7 @@ function f32_gemm_6x8__wasmsimd(
     for (let q = 0; q < cols; q++) {
       const dst = c + (<usize>(r * ldc + q) << 2);
       const v = load<f32>(t + (<usize>(r * NR + q) << 2));
-      store<f32>(dst, accumulate ? load<f32>(dst) + v : v);
+      store<f32>(dst, ftz(accumulate ? load<f32>(dst) + v : v));
     }
   }
 }

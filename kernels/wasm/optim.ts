@@ -1,5 +1,11 @@
 // Optimizer updates in place (same formulas and rounding as the reference backend's float32
-// path: plain multiply and add, 4 lanes at a time, then a scalar tail).
+// path: plain multiply and add, 4 lanes at a time, then a scalar tail). The weights and
+// the optimizer state are stored flushed (flush.ts): decaying moments (m ← β₁m of a dead
+// unit, v ← β₂v + g² of tiny gradients) and weights driven to zero by a regularizer would
+// otherwise sink into the subnormal range and stay there. (The gradient, a kernel's
+// output, is already flushed.)
+
+import { ftz, ftz4, ftzPositive4 } from "./flush";
 
 export function f32_sgd(w: usize, g: usize, v: usize, n: i32, lr: f32, momentum: f32, wd: f32, nesterov: bool): void {
   for (let i = 0; i < n; i++) {
@@ -7,11 +13,11 @@ export function f32_sgd(w: usize, g: usize, v: usize, n: i32, lr: f32, momentum:
     const wi = load<f32>(w + o);
     let d = load<f32>(g + o) + wd * wi;
     if (v != 0) {
-      const vi = momentum * load<f32>(v + o) + d;
+      const vi = ftz(momentum * load<f32>(v + o) + d);
       store<f32>(v + o, vi);
       d = nesterov ? d + momentum * vi : vi;
     }
-    store<f32>(w + o, wi - lr * d);
+    store<f32>(w + o, ftz(wi - lr * d));
   }
 }
 
@@ -27,20 +33,20 @@ export function f32_adamw(
   for (; i + 4 <= n; i += 4) {
     const o = <usize>i << 2;
     const gi = v128.load(g + o);
-    const mi = f32x4.add(f32x4.mul(vb1, v128.load(m + o)), f32x4.mul(vo1, gi));
-    const vi = f32x4.add(f32x4.mul(vb2, v128.load(v + o)), f32x4.mul(f32x4.mul(vo2, gi), gi));
+    const mi = ftz4(f32x4.add(f32x4.mul(vb1, v128.load(m + o)), f32x4.mul(vo1, gi)));
+    const vi = ftzPositive4(f32x4.add(f32x4.mul(vb2, v128.load(v + o)), f32x4.mul(f32x4.mul(vo2, gi), gi)));
     v128.store(m + o, mi);
     v128.store(v + o, vi);
     const step = f32x4.div(f32x4.mul(vlr, f32x4.div(mi, vc1)), f32x4.add(f32x4.sqrt(f32x4.div(vi, vc2)), veps));
-    v128.store(w + o, f32x4.sub(f32x4.mul(v128.load(w + o), vdec), step));
+    v128.store(w + o, ftz4(f32x4.sub(f32x4.mul(v128.load(w + o), vdec), step)));
   }
   for (; i < n; i++) {
     const o = <usize>i << 2;
     const gi = load<f32>(g + o);
-    const mi = beta1 * load<f32>(m + o) + ob1 * gi;
-    const vi = beta2 * load<f32>(v + o) + ob2 * gi * gi;
+    const mi = ftz(beta1 * load<f32>(m + o) + ob1 * gi);
+    const vi = ftz(beta2 * load<f32>(v + o) + ob2 * gi * gi);
     store<f32>(m + o, mi);
     store<f32>(v + o, vi);
-    store<f32>(w + o, load<f32>(w + o) * decay - (lr * (mi / c1)) / (Mathf.sqrt(vi / c2) + eps));
+    store<f32>(w + o, ftz(load<f32>(w + o) * decay - (lr * (mi / c1)) / (Mathf.sqrt(vi / c2) + eps)));
   }
 }

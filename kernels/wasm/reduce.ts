@@ -1,5 +1,7 @@
 // Reductions over the middle axis of an [outer, mid, inner] view, and row-wise softmax,
-// log-softmax and cross-entropy, accumulating in f64.
+// log-softmax and cross-entropy, accumulating in f64. Results are stored flushed (flush.ts).
+
+import { ftz } from "./flush";
 
 // out[o*inner + i] = sum (op 0) or max (op 1) over q of x[(o*mid + q)*inner + i].
 export function f32_reduce_mid(op: i32, x: usize, out: usize, outer: i32, mid: i32, inner: i32, acc: usize): void {
@@ -15,7 +17,7 @@ export function f32_reduce_mid(op: i32, x: usize, out: usize, outer: i32, mid: i
       }
     }
     const dst = out + (<usize>(o * inner) << 2);
-    for (let i = 0; i < inner; i++) store<f32>(dst + (<usize>i << 2), <f32>load<f64>(acc + (<usize>i << 3)));
+    for (let i = 0; i < inner; i++) store<f32>(dst + (<usize>i << 2), ftz(<f32>load<f64>(acc + (<usize>i << 3))));
   }
 }
 
@@ -38,7 +40,7 @@ export function f32_softmax_rows(x: usize, out: usize, rows: i32, cols: i32, log
     const lse = Math.log(s);
     for (let c = 0; c < cols; c++) {
       const v = <f64>load<f32>(xr + (<usize>c << 2)) - m;
-      store<f32>(orow + (<usize>c << 2), <f32>(log ? v - lse : Math.exp(v) / s));
+      store<f32>(orow + (<usize>c << 2), ftz(<f32>(log ? v - lse : Math.exp(v) / s)));
     }
   }
 }
@@ -50,7 +52,7 @@ export function f32_cross_entropy_rows(x: usize, labels: usize, out: usize, rows
     let s: f64 = 0;
     for (let c = 0; c < cols; c++) s += Math.exp(<f64>load<f32>(xr + (<usize>c << 2)) - m);
     const label = load<i32>(labels + (<usize>r << 2));
-    store<f32>(out + (<usize>r << 2), <f32>(m + Math.log(s) - <f64>load<f32>(xr + (<usize>label << 2))));
+    store<f32>(out + (<usize>r << 2), ftz(<f32>(m + Math.log(s) - <f64>load<f32>(xr + (<usize>label << 2)))));
   }
 }
 
@@ -70,7 +72,7 @@ export function f32_layer_norm_rows(x: usize, gamma: usize, beta: usize, out: us
     const rstd = 1 / Math.sqrt(v / <f64>cols + <f64>eps);
     for (let c = 0; c < cols; c++) {
       const q = <usize>c << 2;
-      store<f32>(orow + q, <f32>((<f64>load<f32>(xr + q) - m) * rstd) * load<f32>(gamma + q) + load<f32>(beta + q));
+      store<f32>(orow + q, ftz(<f32>((<f64>load<f32>(xr + q) - m) * rstd) * load<f32>(gamma + q) + load<f32>(beta + q)));
     }
   }
 }

@@ -1,5 +1,5 @@
 // AdamW (decoupled decay, bias-corrected moments). prm: n, bits of lr, beta1, beta2, eps,
-// weightDecay, c1 = 1 − beta1^step, c2 = 1 − beta2^step.
+// weightDecay, c1 = 1 − beta1^step, c2 = 1 − beta2^step. Gradient, state and weights flushed.
 @group(0) @binding(0) var<storage, read_write> w: array<f32>;
 @group(0) @binding(1) var<storage, read> g: array<f32>;
 @group(0) @binding(2) var<storage, read_write> m: array<f32>;
@@ -17,8 +17,10 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   let wd = bitcast<f32>(prm[5]);
   let c1 = bitcast<f32>(prm[6]);
   let c2 = bitcast<f32>(prm[7]);
-  let gi = g[i];
-  m[i] = b1 * m[i] + (1.0 - b1) * gi;
-  v[i] = b2 * v[i] + (1.0 - b2) * gi * gi;
-  w[i] = w[i] * (1.0 - lr * wd) - (lr * (m[i] / c1)) / (sqrt(v[i] / c2) + eps);
+  let gi = ftz(g[i]);
+  let mi = ftz(b1 * m[i] + (1.0 - b1) * gi);
+  let vi = ftz(b2 * v[i] + (1.0 - b2) * gi * gi);
+  m[i] = mi;
+  v[i] = vi;
+  w[i] = ftz(w[i] * (1.0 - lr * wd) - (lr * (mi / c1)) / (sqrt(vi / c2) + eps));
 }

@@ -24,9 +24,9 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   let u = a[ia];
   let v = b[ib];
   switch prm[1] {
-    case 0u: { out[i] = u + v; }
-    case 1u: { out[i] = u - v; }
-    case 2u: { out[i] = u * v; }
-    default: { out[i] = u / v; }
+    case 0u: { out[i] = ftz(u + v); }
+    case 1u: { out[i] = ftz(u - v); }
+    case 2u: { out[i] = ftz(u * v); }
+    default: { out[i] = ftz(u / v); }
   }
 }

@@ -32,5 +32,5 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
       }
     }
   }
-  out[i] = acc;
+  out[i] = ftz(acc);
 }

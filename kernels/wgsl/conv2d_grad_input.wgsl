@@ -32,5 +32,5 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
       }
     }
   }
-  dx[i] = acc;
+  dx[i] = ftz(acc);
 }

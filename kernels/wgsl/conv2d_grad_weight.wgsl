@@ -31,5 +31,5 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
       }
     }
   }
-  dw[i] = acc;
+  dw[i] = ftz(acc);
 }

@@ -25,6 +25,6 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
     for (var j = 0u; j < count; j++) {
       if (idx[j] == p) { s += x[(o * count + j) * inner + k]; }
     }
-    out[i] = s;
+    out[i] = ftz(s);
   }
 }

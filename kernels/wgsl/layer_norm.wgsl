@@ -17,5 +17,5 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   var q = 0.0;
   for (var c = 0u; c < cols; c++) { let d = x[o + c] - mu; q += d * d; }
   let rstd = 1.0 / sqrt(q / f32(cols) + bitcast<f32>(prm[2]));
-  for (var c = 0u; c < cols; c++) { out[o + c] = (x[o + c] - mu) * rstd * gamma[c] + beta[c]; }
+  for (var c = 0u; c < cols; c++) { out[o + c] = ftz((x[o + c] - mu) * rstd * gamma[c] + beta[c]); }
 }

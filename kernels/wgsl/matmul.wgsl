@@ -40,6 +40,6 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
     workgroupBarrier();
   }
   if (row < M && col < N) {
-    out[wid.z * M * N + row * N + col] = acc;
+    out[wid.z * M * N + row * N + col] = ftz(acc);
   }
 }

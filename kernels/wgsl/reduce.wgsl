@@ -35,5 +35,5 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
       if (v > acc || v != v) { acc = v; }
     } else { acc += v; }
   }
-  out[o] = acc;
+  out[o] = ftz(acc);
 }

@@ -7,5 +7,5 @@
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nw: vec3<u32>) {
   let i = gid.x + gid.y * nw.x * 64u;
   if (i >= prm[0]) { return; }
-  out[i] = x[i] * bitcast<f32>(prm[1]) + bitcast<f32>(prm[2]);
+  out[i] = ftz(x[i] * bitcast<f32>(prm[1]) + bitcast<f32>(prm[2]));
 }

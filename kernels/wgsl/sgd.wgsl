@@ -11,10 +11,10 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   if (i >= prm[0]) { return; }
   let lr = bitcast<f32>(prm[1]);
   let mom = bitcast<f32>(prm[2]);
-  var d = g[i] + bitcast<f32>(prm[3]) * w[i];
+  var d = ftz(g[i]) + bitcast<f32>(prm[3]) * w[i];
   if (prm[5] == 1u) {
-    v[i] = mom * v[i] + d;
+    v[i] = ftz(mom * v[i] + d);
     if (prm[4] == 1u) { d = d + mom * v[i]; } else { d = v[i]; }
   }
-  w[i] = w[i] - lr * d;
+  w[i] = ftz(w[i] - lr * d);
 }

@@ -19,11 +19,11 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   for (var c = 0u; c < cols; c++) { s += exp(x[o + c] - mx); }
   let ls = log(s);
   if (mode == 2u) {
-    out[r] = mx + ls - x[o + labels[r]];
+    out[r] = ftz(mx + ls - x[o + labels[r]]);
     return;
   }
   for (var c = 0u; c < cols; c++) {
-    if (mode == 1u) { out[o + c] = x[o + c] - mx - ls; }
-    else { out[o + c] = exp(x[o + c] - mx) / s; }
+    if (mode == 1u) { out[o + c] = ftz(x[o + c] - mx - ls); }
+    else { out[o + c] = ftz(exp(x[o + c] - mx) / s); }
   }
 }

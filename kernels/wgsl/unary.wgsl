@@ -40,5 +40,5 @@ fn f(op: u32, v: f32) -> f32 {
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nw: vec3<u32>) {
   let i = gid.x + gid.y * nw.x * 64u;
   if (i >= prm[0]) { return; }
-  out[i] = f(prm[1], x[i]);
+  out[i] = ftz(f(prm[1], x[i]));
 }

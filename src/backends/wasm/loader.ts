@@ -111,6 +111,7 @@ export interface KernelExports {
   ): void;
   f32_vaffine__wasmsimd(x: number, out: number, n: number, mul: number, add: number): void;
   f32_vunary__wasmsimd(op: number, x: number, out: number, n: number): void;
+  f32_ftz(x: number, n: number): void;
   f32_reduce_mid(
     op: number,
     x: number,

@@ -190,6 +190,11 @@ const KERNELS: ReadonlySet<KernelName> = new Set(ALL_KERNELS);
  * reference loops on zero-copy views of the same memory. float32 only. Picks the
  * relaxed-SIMD build when the engine validates it, else plain SIMD.
  *
+ * Subnormal floats (|x| < 2⁻¹²⁶ ≈ 1.18e-38) are flushed to zero of the same sign, as on GPUs
+ * and with `torch.set_flush_denormal(True)`: uploads and writes are flushed, and every kernel
+ * flushes what it stores, so no kernel reads or returns one (x86 computes them up to 100×
+ * slower). The reference backend keeps exact IEEE arithmetic.
+ *
  * @example
  * ```ts
  * import { createWasmBackend } from "./wasm_backend.ts";
@@ -248,6 +253,12 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
     const w = ws(s);
     return new Float32Array(memory.buffer, w.ptr, w.size);
   };
+  /**
+   * Flush to zero (kernels/wasm/flush.ts): the arena never holds a subnormal float. Uploads,
+   * writes and the kernels that run as JS loops on arena views pass through here; the Wasm
+   * kernels flush what they store themselves.
+   */
+  const flushed = (out: Storage) => k.f32_ftz(ws(out).ptr, out.size);
   const alloc = (dtype: DType, size: number, zero = true): WasmStorage => {
     if (dtype !== "float32") {
       throw new TypeError(`wasm backend: dtype ${dtype} is not supported (float32 only)`);
@@ -387,11 +398,15 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
     upload: (data: TypedArray) => {
       const s = alloc("float32", data.length, false);
       new Float32Array(memory.buffer, s.ptr, s.size).set(data);
+      flushed(s);
       return s;
     },
     readSync: (s) => view(s).slice(),
     read: (s) => Promise.resolve(view(s).slice()),
-    write: (s, data) => view(s).set(data),
+    write: (s, data) => {
+      view(s).set(data);
+      flushed(s);
+    },
     free: (s) => {
       const w = ws(s);
       w.freed = true;
@@ -453,7 +468,8 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
     conv2dGradInput: (dy, wt, dx, p) => {
       if (p.groups === p.c && p.o === p.c) {
         if (p.sh !== 1 || p.sw !== 1 || p.kh - 1 - p.ph < 0 || p.kw - 1 - p.pw < 0) {
-          return conv2dGradInputLoop(view(dy), view(wt), view(dx), p);
+          conv2dGradInputLoop(view(dy), view(wt), view(dx), p);
+          return flushed(dx);
         }
         // Stride 1: dx = dy ⋆ rot180(w) with padding k − 1 − p, a depthwise convolution.
         const kk = p.kh * p.kw;
@@ -520,7 +536,10 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
     },
     conv2dGradWeight: (x, dy, dw, p) => {
       if (p.groups === p.c && p.o === p.c) {
-        if (p.sh !== 1 || p.sw !== 1) return conv2dGradWeightLoop(view(x), view(dy), view(dw), p);
+        if (p.sh !== 1 || p.sw !== 1) {
+          conv2dGradWeightLoop(view(x), view(dy), view(dw), p);
+          return flushed(dw);
+        }
         view(dw).fill(0);
         const padBytes = ((p.h + 2 * p.ph) * (p.w + 2 * p.pw) + 16) * 4;
         scratch(padBytes, (pad) =>
@@ -575,7 +594,8 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
         const x = scalarIsB ? A : B;
         const xShape = scalarIsB ? aShape : bShape;
         if (x.size !== n && !isTrailing(xShape, outShape)) {
-          return binaryLoop(kind, view(a), aShape, view(b), bShape, view(out), outShape);
+          binaryLoop(kind, view(a), aShape, view(b), bShape, view(out), outShape);
+          return flushed(out);
         }
         const [mul, add] = kind === "add"
           ? [1, s]
@@ -603,6 +623,7 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
         )
       ) {
         binaryLoop(kind, view(a), aShape, view(b), bShape, view(out), outShape);
+        flushed(out);
       }
     },
     scalar: (x, mul, add, out) => k.f32_vaffine__wasmsimd(ws(x).ptr, ws(out).ptr, x.size, mul, add),
@@ -653,8 +674,10 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
     sliceGrad: (dy, dyShape, starts, out, shape) =>
       sliceGradLoop(view(dy), dyShape, starts, view(out), shape),
     gather: (x, shape, axis, idx, out) => gatherLoop(view(x), shape, axis, idx, view(out)),
-    scatterAdd: (dy, dyShape, axis, idx, out, shape) =>
-      scatterAddLoop(view(dy), dyShape, axis, idx, view(out), shape),
+    scatterAdd: (dy, dyShape, axis, idx, out, shape) => {
+      scatterAddLoop(view(dy), dyShape, axis, idx, view(out), shape);
+      flushed(out);
+    },
     copy: (x, out) => {
       const X = ws(x), O = ws(out);
       new Uint8Array(memory.buffer).copyWithin(O.ptr, X.ptr, X.ptr + X.size * 4);

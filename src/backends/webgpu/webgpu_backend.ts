@@ -19,6 +19,7 @@ import type { Shape } from "../../tensor/shape.ts";
 import { BufferPool, type PoolStats } from "./buffer_pool.ts";
 import { requestWebGpuDevice, type WebGpuDevice, WebGpuUnavailableError } from "./device.ts";
 import { SHADERS } from "./_gen/shaders.ts";
+import { flushedCopy } from "../../tensor/subnormal.ts";
 
 const BINARY_IDS = { add: 0, sub: 1, mul: 2, div: 3 } as const;
 const MAX_RANK = 6;
@@ -69,20 +70,15 @@ function stridesOf(shape: Shape): number[] {
   return s;
 }
 
-/** `data` on a plain ArrayBuffer (views of shared memory are copied). */
-function plain(data: Float32Array): Float32Array<ArrayBuffer> {
-  return data.buffer instanceof ArrayBuffer
-    ? data as Float32Array<ArrayBuffer>
-    : new Float32Array(data);
-}
-
 function pad6(v: number[], fill: number): number[] {
   return [...v, ...new Array(MAX_RANK - v.length).fill(fill)];
 }
 
 /**
  * Creates the WebGPU backend on a device from `navigator.gpu` (or the one given).
- * Throws `WebGpuUnavailableError` when there is no adapter. Float32 only.
+ * Throws `WebGpuUnavailableError` when there is no adapter. Float32 only. Subnormals are
+ * flushed to zero as on the Wasm backend: on upload and write, and by every shader that
+ * computes (`kernels/wgsl/_ftz.wgsl`), whatever the GPU itself does with them.
  *
  * @example
  * ```ts ignore
@@ -261,7 +257,7 @@ export async function createWebGpuBackend(
         throw new RangeError("webgpu: only float32 data can be uploaded (float32 only)");
       }
       const s = newStorage("float32", data.length, false);
-      if (data.length) device.queue.writeBuffer(s.buffer, 0, plain(data));
+      if (data.length) device.queue.writeBuffer(s.buffer, 0, flushedCopy(data));
       return s;
     },
     readSync: () => {
@@ -295,7 +291,7 @@ export async function createWebGpuBackend(
       if (data.length !== s.size) {
         throw new RangeError(`webgpu: write of ${data.length} values into ${s.size} elements`);
       }
-      device.queue.writeBuffer(buf(s), 0, plain(Float32Array.from(data)));
+      device.queue.writeBuffer(buf(s), 0, flushedCopy(data));
     },
     free: (s) => {
       const w = s as WebGpuStorage;
