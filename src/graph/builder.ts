@@ -1,5 +1,6 @@
 import type { Parameter } from "../nn/parameter.ts";
 import type { AttrValue, Graph, GraphNode, SymShape } from "./ir.ts";
+import { GRAPH_VERSION } from "./upgrade.ts";
 
 /**
  * Accumulates nodes and parameters while modules describe themselves (`Module.emit`).
@@ -72,7 +73,7 @@ export class GraphBuilder {
   build(): Graph {
     return {
       format: "squeeze.graph",
-      version: 1,
+      version: GRAPH_VERSION,
       name: this.#name,
       inputs: this.#inputs.map((i) => ({ ...i })),
       nodes: this.#nodes.map((n) => ({ ...n, inputs: [...n.inputs] })),

@@ -42,8 +42,8 @@ export interface GraphNode {
 export interface Graph {
   /** Format tag. */
   format: "squeeze.graph";
-  /** Format version. */
-  version: 1;
+  /** Format version (2; version-1 files convert on load, see `upgrade.ts`). */
+  version: 2;
   /** Free-form model name. */
   name: string;
   /** Inputs (one for the models built so far). */

@@ -1,6 +1,7 @@
 import { formatShape } from "../tensor/shape.ts";
 import type { Graph, GraphNode, SymShape } from "./ir.ts";
 import { LAYER_OPS } from "./layer_ops.ts";
+import { GRAPH_VERSION } from "./upgrade.ts";
 
 function fail(where: string, what: string): never {
   throw new SyntaxError(`graph ${where}: ${what}`);
@@ -47,8 +48,13 @@ export function validateGraph(g: unknown): { graph: Graph; shapes: Map<string, S
   if (g.format !== "squeeze.graph") {
     fail("format", `expected "squeeze.graph", got ${JSON.stringify(g.format)}`);
   }
-  if (g.version !== 1) {
-    fail("version", `unsupported version ${JSON.stringify(g.version)} (this reader knows 1)`);
+  if (g.version !== GRAPH_VERSION) {
+    fail(
+      "version",
+      `unsupported version ${
+        JSON.stringify(g.version)
+      } (this reader knows ${GRAPH_VERSION}; files of version 1 convert on load)`,
+    );
   }
   if (typeof g.name !== "string") fail("name", "expected a string");
   if (!isObj(g.params)) fail("params", "expected an object of name → shape");

@@ -3,6 +3,7 @@ import { referenceBackend, tensor } from "../tensor/create.ts";
 import { GraphModule } from "../graph/graph_module.ts";
 import type { Graph } from "../graph/ir.ts";
 import { validateGraph } from "../graph/validate.ts";
+import { upgradeGraph } from "../graph/upgrade.ts";
 import { Parameter } from "../nn/parameter.ts";
 import { writeFileAtomic } from "./atomic_write.ts";
 import { decodeSafetensors, encodeSafetensors, type NamedArray } from "./safetensors.ts";
@@ -48,12 +49,24 @@ export async function saveModel(path: string, model: GraphModule): Promise<void>
   await writeFileAtomic(path, encodeModel(model));
 }
 
+/** Options of {@linkcode decodeModel} and {@linkcode loadModel}. */
+export interface LoadOptions {
+  /** Return the model in training mode (dropout, BatchNorm batch statistics). @default false */
+  training?: boolean;
+}
+
 /**
- * Decodes model bytes. A malformed container, a missing or invalid graph, an unknown
- * layer type, or parameters that do not match the graph throw a `SyntaxError` naming
- * `file` and the field.
+ * Decodes model bytes into a model in inference mode (unless `training` is asked for).
+ * Graphs of an older version convert on load. A malformed container, a missing or
+ * invalid graph, an unknown layer type, or parameters that do not match the graph throw a
+ * `SyntaxError` naming `file` and the field.
  */
-export function decodeModel(bytes: Uint8Array, file: string, backend?: Backend): GraphModule {
+export function decodeModel(
+  bytes: Uint8Array,
+  file: string,
+  backend?: Backend,
+  opts: LoadOptions = {},
+): GraphModule {
   const { tensors, metadata } = decodeSafetensors(bytes, file);
   const fmt = metadata[FORMAT_KEY];
   if (fmt !== "squeeze.model/1") {
@@ -73,7 +86,7 @@ export function decodeModel(bytes: Uint8Array, file: string, backend?: Backend):
   }
   let graph: Graph;
   try {
-    graph = validateGraph(raw).graph;
+    graph = validateGraph(upgradeGraph(raw)).graph;
   } catch (e) {
     throw new SyntaxError(`${file}: ${(e as Error).message}`);
   }
@@ -102,10 +115,14 @@ export function decodeModel(bytes: Uint8Array, file: string, backend?: Backend):
       throw new SyntaxError(`${file}: tensor "${name}": not a parameter of the graph`);
     }
   }
-  return new GraphModule(graph, params);
+  return new GraphModule(graph, params).train(opts.training ?? false);
 }
 
-/** Loads a model saved by {@linkcode saveModel}. */
-export async function loadModel(path: string, backend?: Backend): Promise<GraphModule> {
-  return decodeModel(await Deno.readFile(path), path, backend);
+/** Loads a model saved by {@linkcode saveModel} (inference mode unless `training`). */
+export async function loadModel(
+  path: string,
+  backend?: Backend,
+  opts: LoadOptions = {},
+): Promise<GraphModule> {
+  return decodeModel(await Deno.readFile(path), path, backend, opts);
 }

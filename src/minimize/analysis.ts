@@ -32,6 +32,17 @@ export function spatialOf(shape: readonly number[]): number {
   return shape.slice(2).reduce((a, b) => a * b, 1);
 }
 
+/** Whether `value` comes from a graph input through flatten, select and channelwise layers only. */
+export function fromInput(mg: MinGraph, value: string): boolean {
+  for (let v = value;;) {
+    const p = mg.producer(v);
+    if (!p) return true;
+    const ch = LAYER_OPS.get(p.op)!.channels;
+    if (ch !== "flatten" && ch !== "select" && ch !== "channelwise") return false;
+    v = p.inputs[0];
+  }
+}
+
 /** Runs both analyses on the current graph. */
 export function analyze(mg: MinGraph): Analysis {
   const shapes = mg.shapes();

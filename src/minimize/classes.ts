@@ -1,11 +1,13 @@
 /**
  * Coupled channels: (value, channel) pairs that must leave the graph together form a
- * class. Channelwise layers, residual adds, norms and flatten link a channel of their
- * output to the same channel of their inputs. Where a channelwise layer reads a value
- * that has other readers (a residual stream read by a block's depthwise conv), the link
- * is a *cut*: the downstream class may leave alone (a `select` is put in front of the
- * layer), but when the upstream class leaves, the downstream one must leave with it.
- * `select` layers are always cuts.
+ * class. Channelwise layers, residual adds and flatten link a channel of their output to
+ * the same channel of their inputs. Where a channelwise layer reads a value that has
+ * other readers (a residual stream read by a block's depthwise conv), the link is a
+ * *cut*: the downstream class may leave alone (a `select` is put in front of the layer),
+ * but when the upstream class leaves, the downstream one must leave with it. `select`
+ * layers are always cuts, and so are norms: a LayerNorm output may leave alone (the norm
+ * keeps the input channel for its statistics), while an input channel that leaves (a
+ * constant folded into the CompensatedLayerNorm) takes its output with it.
  *
  * @module
  */
@@ -13,6 +15,7 @@ import type { Graph } from "../graph/ir.ts";
 import { LAYER_OPS } from "../graph/layer_ops.ts";
 import type { SymShape } from "../graph/ir.ts";
 import { spatialOf } from "./analysis.ts";
+import { normOutputs } from "../graph/norm_ops.ts";
 
 /** One channel of one value. */
 export interface Member {
@@ -55,7 +58,8 @@ export interface ChannelClasses {
 }
 
 /**
- * Partitions every channel of every value of `graph` into classes.
+ * Partitions every channel of every value of `graph` into classes. `norms: "link"` makes a
+ * norm's input and output channel one class (pruning ranks them as one unit).
  *
  * @example
  * ```ts
@@ -72,7 +76,9 @@ export interface ChannelClasses {
 export function channelClasses(
   graph: Graph,
   shapes: ReadonlyMap<string, SymShape>,
+  opts: { norms?: "cut" | "link" } = {},
 ): ChannelClasses {
+  const normCut = (opts.norms ?? "cut") === "cut";
   const offset = new Map<string, number>();
   let total = 0;
   for (const [v, s] of shapes) {
@@ -110,10 +116,16 @@ export function channelClasses(
         }
         break;
       case "merge":
-      case "norm":
         for (const v of n.inputs) {
           for (let c = 0; c < width(n.name); c++) union(at(v, c), at(n.name, c));
         }
+        break;
+      case "norm":
+        normOutputs(n.name, n.attrs, width(x)).forEach((j, i) =>
+          normCut
+            ? cuts.push({ from: at(x, j), to: at(n.name, i), node: n.name })
+            : union(at(x, j), at(n.name, i))
+        );
         break;
       case "flatten": {
         const s = spatialOf(shapes.get(x)!);

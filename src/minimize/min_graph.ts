@@ -13,10 +13,19 @@ export interface ParamData {
   data: TypedArray;
 }
 
+/** One use of a parameter: a node and the role it fills there. */
+export interface ParamUse {
+  /** The node. */
+  node: GraphNode;
+  /** Its parameter role. */
+  role: string;
+}
+
 /**
  * The mutable working copy minimization rewrites: a graph plus parameter arrays (masks
  * already applied, so masked weights are exact zeros). Rules change it through the
- * helpers here, which keep parameter shapes and the graph's declarations in step.
+ * helpers here, which keep parameter shapes and the graph's declarations in step. A
+ * parameter may be tied (named by several nodes); it is sliced once, never per use.
  */
 export class MinGraph {
   /** The graph being rewritten. */
@@ -68,7 +77,18 @@ export class MinGraph {
   readerMap(): Map<string, GraphNode[]> {
     const m = new Map<string, GraphNode[]>();
     for (const n of this.graph.nodes) {
-      for (const v of n.inputs) m.set(v, [...(m.get(v) ?? []), n]);
+      for (const v of new Set(n.inputs)) m.set(v, [...(m.get(v) ?? []), n]);
+    }
+    return m;
+  }
+
+  /** Every use of every parameter (a tied parameter has several). */
+  paramUses(): Map<string, ParamUse[]> {
+    const m = new Map<string, ParamUse[]>();
+    for (const node of this.graph.nodes) {
+      for (const [role, name] of Object.entries(node.params)) {
+        m.set(name, [...(m.get(name) ?? []), { node, role }]);
+      }
     }
     return m;
   }
@@ -90,43 +110,37 @@ export class MinGraph {
     this.graph.params[name] = [...shape];
   }
 
-  /** Keeps only entries `keep` along axis 0 of parameter `name` (rows, channels). */
-  keepAlong0(name: string, keep: readonly number[]): void {
+  /** Keeps only entries `keep` along `axis` (0 or 1) of parameter `name`. */
+  keepAxis(name: string, axis: 0 | 1, keep: readonly number[]): void {
     const p = this.params.get(name)!;
-    const per = p.data.length / p.shape[0];
-    const data = new (p.data.constructor as Float32ArrayConstructor)(keep.length * per);
-    keep.forEach((r, i) => data.set(p.data.subarray(r * per, (r + 1) * per), i * per));
-    this.setParam(name, [keep.length, ...p.shape.slice(1)], data);
-  }
-
-  /** Keeps only rows `keep` of a dense node's weight `[O, I, …taps]` and its bias. */
-  keepRows(node: GraphNode, keep: readonly number[]): void {
-    this.keepAlong0(node.params.weight, keep);
-    if (node.params.bias) this.keepAlong0(node.params.bias, keep);
-  }
-
-  /** Keeps only columns `keep` (axis 1) of a dense node's weight `[O, I, …taps]`. */
-  keepCols(node: GraphNode, keep: readonly number[]): void {
-    const w = this.param(node, "weight")!;
-    const [o, n] = w.shape, t = w.data.length / (o * n);
-    const data = new (w.data.constructor as Float32ArrayConstructor)(o * keep.length * t);
-    for (let r = 0; r < o; r++) {
+    const outer = axis === 0 ? 1 : p.shape[0], n = p.shape[axis];
+    const inner = p.shape.slice(axis + 1).reduce((a, b) => a * b, 1);
+    const data = new (p.data.constructor as Float32ArrayConstructor)(outer * keep.length * inner);
+    for (let o = 0; o < outer; o++) {
       keep.forEach((c, i) =>
         data.set(
-          w.data.subarray((r * n + c) * t, (r * n + c + 1) * t),
-          (r * keep.length + i) * t,
+          p.data.subarray((o * n + c) * inner, (o * n + c + 1) * inner),
+          (o * keep.length + i) * inner,
         )
       );
     }
-    this.setParam(node.params.weight, [o, keep.length, ...w.shape.slice(2)], data);
+    const shape = [...p.shape];
+    shape[axis] = keep.length;
+    this.setParam(name, shape, data);
+  }
+
+  /** A value name not used yet, starting from `base`. */
+  freshName(base: string): string {
+    const taken = (m: string) =>
+      this.graph.nodes.some((q) => q.name === m) || this.graph.inputs.some((q) => q.name === m);
+    let name = base;
+    for (let i = 1; taken(name); i++) name = `${base}_${i}`;
+    return name;
   }
 
   /** Puts a `select` layer keeping input channels `indices` in front of `node`. */
   insertSelect(node: GraphNode, indices: readonly number[]): void {
-    let name = `${node.name}_keep`;
-    const taken = (m: string) =>
-      this.graph.nodes.some((q) => q.name === m) || this.graph.inputs.some((q) => q.name === m);
-    for (let i = 1; taken(name); i++) name = `${node.name}_keep_${i}`;
+    const name = this.freshName(`${node.name}_keep`);
     const sel: GraphNode = {
       name,
       op: "select",
@@ -138,7 +152,25 @@ export class MinGraph {
     node.inputs = [name, ...node.inputs.slice(1)];
   }
 
-  /** The bias of a linear node, created (zeros) when it has none. */
+  /**
+   * Puts a `select` keeping channels `indices` of `value` right after its producer and
+   * makes `readers` read it instead. Returns the select node.
+   */
+  selectAfter(value: string, indices: readonly number[], readers: GraphNode[]): GraphNode {
+    const sel: GraphNode = {
+      name: this.freshName(`${value}_live`),
+      op: "select",
+      inputs: [value],
+      params: {},
+      attrs: { indices: [...indices] },
+    };
+    const at = this.graph.nodes.findIndex((n) => n.name === value);
+    this.graph.nodes.splice(at + 1, 0, sel);
+    for (const r of readers) r.inputs = r.inputs.map((v) => (v === value ? sel.name : v));
+    return sel;
+  }
+
+  /** The bias of a dense node, created (zeros) when it has none. */
   ensureBias(node: GraphNode): ParamData {
     const existing = this.param(node, "bias");
     if (existing) return existing;
@@ -154,7 +186,51 @@ export class MinGraph {
     return this.params.get(name)!;
   }
 
-  /** A runnable module of the current graph (fresh parameters, no masks). */
+  /** Deletes `node` and the parameters no other node names. */
+  deleteNode(node: GraphNode): void {
+    this.graph.nodes.splice(this.graph.nodes.indexOf(node), 1);
+    const used = new Set(this.graph.nodes.flatMap((n) => Object.values(n.params)));
+    for (const p of Object.values(node.params)) {
+      if (used.has(p)) continue;
+      this.params.delete(p);
+      delete this.graph.params[p];
+    }
+  }
+
+  /**
+   * Replaces `node` by the value `value` it passes through unchanged: its readers read
+   * `value` instead and the node goes; a graph output keeps its name as an `identity`.
+   */
+  bypass(node: GraphNode, value: string): void {
+    if (this.isOutput(node.name)) {
+      const params = node.params;
+      node.op = "identity";
+      node.inputs = [value];
+      node.params = {};
+      node.attrs = {};
+      const used = new Set(this.graph.nodes.flatMap((n) => Object.values(n.params)));
+      for (const p of Object.values(params)) {
+        if (!used.has(p)) (this.params.delete(p), delete this.graph.params[p]);
+      }
+      return;
+    }
+    for (const r of this.graph.nodes) {
+      r.inputs = r.inputs.map((v) => (v === node.name ? value : v));
+    }
+    this.deleteNode(node);
+  }
+
+  /** A deep copy (graph and parameter arrays). */
+  clone(): MinGraph {
+    const c = Object.create(MinGraph.prototype) as MinGraph;
+    const params = new Map(
+      [...this.params].map(([k, p]) => [k, { shape: [...p.shape], data: p.data.slice() }]),
+    );
+    Object.assign(c, { graph: structuredClone(this.graph), params, backend: this.backend });
+    return c;
+  }
+
+  /** A runnable module of the current graph (fresh parameters, no masks, inference mode). */
   toModule(): GraphModule {
     for (const name of Object.keys(this.graph.params)) {
       if (!this.params.has(name)) delete this.graph.params[name];
@@ -165,6 +241,6 @@ export class MinGraph {
       const dtype = p.data instanceof Float64Array ? "float64" : "float32";
       params.set(name, Parameter.of(p.data, p.shape, this.backend, dtype));
     }
-    return new GraphModule(structuredClone(this.graph), params);
+    return new GraphModule(structuredClone(this.graph), params).eval();
   }
 }

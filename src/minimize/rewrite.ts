@@ -7,11 +7,13 @@
 import type { GraphModule } from "../graph/graph_module.ts";
 import { LAYER_OPS } from "../graph/layer_ops.ts";
 import { type Analysis, analyze } from "./analysis.ts";
-import { channelClasses } from "./classes.ts";
 import { MinGraph } from "./min_graph.ts";
-import { dropDeadInputs } from "./rules/drop_dead_inputs.ts";
+import { bypassZeroAdds } from "./rules/bypass_zero_adds.ts";
+import { dropPassThrough } from "./rules/drop_pass_through.ts";
+import { dropUnreadNodes } from "./rules/drop_unread_nodes.ts";
 import { dropZeroBiases } from "./rules/drop_zero_biases.ts";
-import { removablePlan, removeChannelClasses } from "./rules/remove_channel_classes.ts";
+import { removeChannelClasses } from "./rules/remove_channel_classes.ts";
+import { selectLiveChannels } from "./rules/select_live_channels.ts";
 
 /** A rewrite rule: changes the working graph, returns how many channels/entries it removed. */
 export type Rule = (mg: MinGraph, a: Analysis) => number;
@@ -19,7 +21,10 @@ export type Rule = (mg: MinGraph, a: Analysis) => number;
 /** The rules, in the order the driver tries them each round. */
 export const RULES: Readonly<Record<string, Rule>> = {
   removeChannelClasses,
-  dropDeadInputs,
+  selectLiveChannels,
+  bypassZeroAdds,
+  dropUnreadNodes,
+  dropPassThrough,
   dropZeroBiases,
 };
 
@@ -41,21 +46,24 @@ export interface MinimizeStats {
 }
 
 /**
- * Channels the rules could still remove (0 at a fixpoint): classes of coupled channels
- * that are dead or constant where they are read, and dead input features in front of
- * linear layers.
+ * What the rules could still remove from `mg` (0 at a fixpoint): one round of every rule
+ * on a copy, counted — classes of coupled channels that are dead or constant where they
+ * are read, dead channels behind a select, zero branches, unread and pass-through nodes,
+ * zero biases.
  */
-export function removableChannels(mg: MinGraph, a: Analysis = analyze(mg)): number {
-  let n = removablePlan(mg, a, channelClasses(mg.graph, mg.shapes())).size;
-  const probe = new MinGraph(mg.toModule());
-  n += dropDeadInputs(probe, analyze(probe));
+export function removableChannels(mg: MinGraph): number {
+  const probe = mg.clone();
+  let n = 0;
+  for (const rule of Object.values(RULES)) n += rule(probe, analyze(probe));
   return n;
 }
 
 /**
- * Minimizes a (masked) model: the exact structural rewrite of METHOD.md. Throws
- * `UnsupportedLayerError` naming a layer the rules do not cover, and a `RangeError` for
- * non-finite weights or an empty model.
+ * Minimizes a (masked) model: the exact structural rewrite of METHOD.md. The result is in
+ * inference mode (call `.train()` to train it). Values may lose every channel (a layer of
+ * width 0), and a network whose output no longer depends on its input becomes a constant.
+ * Throws `UnsupportedLayerError` naming a layer the rules do not cover, and a `RangeError`
+ * for non-finite weights or an empty model.
  *
  * @example
  * ```ts

@@ -136,7 +136,7 @@ export function layerNorm2d(
   const ln = new Layer("layer_norm", {
     weight: param(filled(ch, 1), [ch], o.backend),
     bias: param(filled(ch, 0), [ch], o.backend),
-  }, { eps: o.eps ?? 1e-6, width: ch, s1: 0, s2: 0 });
+  }, { eps: o.eps ?? 1e-6, width: ch });
   if (!o.channelsLast) return ln;
   return new Sequential([
     ["to_channels_first", new Layer("permute", {}, { perm: [0, 3, 1, 2] })],

@@ -9,23 +9,31 @@ import type { Tensor } from "../tensor/tensor.ts";
 import { noGrad } from "../autograd/tape.ts";
 import { add, mul, scale, sub, unary } from "../ops/elementwise.ts";
 import { mean, sum } from "../ops/reduce.ts";
-import { reshape } from "../ops/shape_ops.ts";
+import { indexSelect, reshape } from "../ops/shape_ops.ts";
 import { channelAffine } from "./image_functional.ts";
 
 /** What a CompensatedLayerNorm remembers of the channels minimization removed. */
 export interface Compensation {
   /** The original width `d` (kept + removed channels). */
   width: number;
-  /** `S1 = Σ k_j` over the removed constant channels. */
-  s1: number;
-  /** `S2 = Σ k_j²` over the removed constant channels. */
-  s2: number;
+  /** Mean `k̄` of the removed constant channels (0 when none). */
+  kbar: number;
+  /** Centred sum of squares `M2 = Σ (k_j − k̄)²` of the removed constants (0 when none). */
+  m2: number;
+  /**
+   * Input channels that have an output, in order (default: all). A channel without one
+   * still counts in the statistics (minimization removes outputs nobody needs).
+   */
+  outputs?: readonly number[];
 }
 
 /**
  * CompensatedLayerNorm over channel axis 1 (METHOD.md): the LayerNorm of the original
- * `width` channels, computed from the kept channels `x` and the removed constants' sums.
- * With `width` = the channel count and `s1 = s2 = 0` it is plain LayerNorm.
+ * `width` channels, computed from the kept channels `x` and the removed constants'
+ * count `r = width − C`, mean `k̄` and centred sum of squares `M2`:
+ * `μ = (Σx + r·k̄)/d`, `σ² = (Σ(x − μ)² + M2 + r·(k̄ − μ)²)/d`, every term ≥ 0. With
+ * `width` = the channel count it is plain LayerNorm. Written with ops, so autograd gives
+ * the gradient in the same form on every backend.
  *
  * @example
  * ```ts
@@ -33,7 +41,7 @@ export interface Compensation {
  * import { tensor } from "../tensor/create.ts";
  * // LayerNorm of [1, 3, 2] equals the CLN of [1, 3] with the constant 2 removed.
  * const g = tensor([1, 1]), b = tensor([0, 0]);
- * const y = compensatedLayerNorm(tensor([1, 3], [1, 2]), g, b, { width: 3, s1: 2, s2: 4 }).toArray();
+ * const y = compensatedLayerNorm(tensor([1, 3], [1, 2]), g, b, { width: 3, kbar: 2, m2: 0 }).toArray();
  * console.assert(Math.abs(y[0] + Math.sqrt(1.5)) < 1e-4);
  * ```
  */
@@ -46,16 +54,23 @@ export function compensatedLayerNorm(
 ): Tensor {
   const c = x.shape[1];
   const d = comp.width, r = d - c;
-  if (!(Number.isInteger(d) && r >= 0)) {
+  if (!(Number.isInteger(d) && r >= 0 && d > 0)) {
     throw new RangeError(`layer_norm: width ${d} is smaller than the ${c} kept channels`);
   }
   const axes = [1];
-  const mu = scale(sum(x, { axes, keepdims: true }), 1 / d, comp.s1 / d);
+  const mu = scale(sum(x, { axes, keepdims: true }), 1 / d, (r * comp.kbar) / d);
   const xc = sub(x, mu);
-  let v = scale(sum(mul(xc, xc), { axes, keepdims: true }), 1 / d, comp.s2 / d);
-  if (r > 0) v = add(v, scale(add(scale(mu, -2 * comp.s1), scale(mul(mu, mu), r)), 1 / d));
+  let v = scale(sum(mul(xc, xc), { axes, keepdims: true }), 1 / d, comp.m2 / d);
+  if (r > 0) {
+    const dk = scale(mu, 1, -comp.kbar);
+    v = add(v, scale(mul(dk, dk), r / d));
+  }
   const rstd = unary("reciprocal", unary("sqrt", scale(v, 1, eps)));
-  return channelAffine(mul(xc, rstd), gamma, beta);
+  const o = comp.outputs;
+  const kept = o && (o.length !== c || o.some((j, i) => j !== i))
+    ? indexSelect(xc, 1, Int32Array.from(o))
+    : xc;
+  return channelAffine(mul(kept, rstd), gamma, beta);
 }
 
 /** Options of {@linkcode batchNorm}. */
@@ -100,7 +115,7 @@ export function batchNorm(
   const xc = sub(x, m);
   const v = mean(mul(xc, xc), { axes, keepdims: true });
   const y = mul(xc, unary("reciprocal", unary("sqrt", scale(v, 1, eps))));
-  const n = x.size / x.shape[1];
+  const n = x.shape.reduce((a, d, i) => (i === 1 ? a : a * d), 1);
   const mom = opts.momentum ?? 0.1;
   noGrad(() => {
     const be = x.backend;

@@ -33,7 +33,9 @@ export function conv2dParams(
   const [o, cg, kh, kw] = wShape;
   const [sh, sw] = pair(a.stride, 1);
   const [ph, pw] = pair(a.padding, 0);
-  const groups = a.groups ?? 1;
+  // A depthwise convolution whose channels all went (groups = channels = 0) is empty.
+  const groups = a.groups === 0 && c === 0 && o === 0 && cg === 1 ? 1 : a.groups ?? 1;
+  const empty = a.groups === 0 && groups === 1;
   for (
     const [k, v, min] of [["stride", sh, 1], ["stride", sw, 1], ["padding", ph, 0], [
       "padding",
@@ -50,7 +52,7 @@ export function conv2dParams(
       `${op}: ${c} input and ${o} output channels are not divisible by groups ${groups}`,
     );
   }
-  if (cg !== c / groups) {
+  if (cg !== c / groups && !empty) {
     throw new RangeError(
       `${op}: weight ${formatShape(wShape)} needs ${
         c / groups

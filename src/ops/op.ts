@@ -53,7 +53,8 @@ export function apply<A>(op: OpDef<A>, inputs: readonly Tensor[], attrs: A): Ten
   const size = sizeOf(shape), dtype = inputs[0].dtype;
   const storage = backend.allocUninitialized?.(dtype, size) ?? backend.alloc(dtype, size);
   const out = new Tensor(shape, storage, backend);
-  op.forward(backend, inputs, out, attrs);
+  // An empty output (a layer whose channels minimization removed) needs no kernel.
+  if (size > 0) op.forward(backend, inputs, out, attrs);
   if (op.backward && isGradEnabled() && inputs.some((t) => t.requiresGrad)) {
     const backward = op.backward;
     out.requiresGrad = true;

@@ -11,10 +11,9 @@
 import type { GraphModule } from "../graph/graph_module.ts";
 import type { GraphNode } from "../graph/ir.ts";
 import { LAYER_OPS } from "../graph/layer_ops.ts";
-import { tapsOf } from "../minimize/analysis.ts";
+import { fromInput, tapsOf } from "../minimize/analysis.ts";
 import { channelClasses } from "../minimize/classes.ts";
 import { MinGraph } from "../minimize/min_graph.ts";
-import { fromInput } from "../minimize/rules/drop_dead_inputs.ts";
 
 /** Flat indices of one parameter. */
 export interface Entries {
@@ -67,7 +66,7 @@ export interface UnitMap {
 export function pruneUnits(model: GraphModule): UnitMap {
   const mg = new MinGraph(model);
   const shapes = mg.shapes();
-  const cc = channelClasses(mg.graph, shapes);
+  const cc = channelClasses(mg.graph, shapes, { norms: "link" });
   const readers = mg.readerMap();
   const producer = new Map(mg.graph.nodes.map((n) => [n.name, n]));
   const order = new Map(mg.graph.nodes.map((n, i) => [n.name, i]));

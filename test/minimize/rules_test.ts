@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { analyze } from "../../src/minimize/analysis.ts";
 import { MinGraph } from "../../src/minimize/min_graph.ts";
 import { removeChannelClasses } from "../../src/minimize/rules/remove_channel_classes.ts";
-import { dropDeadInputs } from "../../src/minimize/rules/drop_dead_inputs.ts";
+import { selectLiveChannels } from "../../src/minimize/rules/select_live_channels.ts";
 import { dropZeroBiases } from "../../src/minimize/rules/drop_zero_biases.ts";
 import { verify } from "../../src/minimize/verify.ts";
 import { minimize } from "../../src/minimize/rewrite.ts";
@@ -83,11 +83,11 @@ Deno.test("removeChannelClasses(): a consumer without bias gets one", () => {
   assert.ok(verify(m, out, probes(16, 3, 1)).ok);
 });
 
-Deno.test("dropDeadInputs(): inserts a select layer, keeps the input shape, narrows an existing select", () => {
+Deno.test("selectLiveChannels(): inserts a select layer, keeps the input shape; the class rule narrows it", () => {
   const m = randomMlp([6, 5, 3], "relu", 4);
   maskParam(m, "fc1.weight", (_r, c) => c === 0 || c === 5);
   const mg = new MinGraph(m);
-  assert.equal(dropDeadInputs(mg, analyze(mg)), 2);
+  assert.equal(selectLiveChannels(mg, analyze(mg)), 2);
   const out = mg.toModule();
   const sel = out.graph.nodes.find((n) => n.op === "select")!;
   assert.deepEqual(sel.attrs.indices, [1, 2, 3, 4]);
@@ -95,13 +95,10 @@ Deno.test("dropDeadInputs(): inserts a select layer, keeps the input shape, narr
   assert.ok(verify(m, out, x).ok);
   maskParam(out, "fc1.weight", (_r, c) => c === 1);
   const mg2 = new MinGraph(out);
-  assert.equal(dropDeadInputs(mg2, analyze(mg2)), 1);
-  const out2 = mg2.toModule();
-  assert.deepEqual(out2.graph.nodes.filter((n) => n.op === "select").map((n) => n.attrs.indices), [[
-    1,
-    3,
-    4,
-  ]]);
+  assert.equal(selectLiveChannels(mg2, analyze(mg2)), 0, "a select already feeds fc1");
+  const { model: out2 } = minimize(out);
+  assert.deepEqual(out2.graph.params["fc1.weight"], [5, 3]);
+  assert.deepEqual(out2.graph.inputs[0].shape, [-1, 6]);
   assert.ok(verify(out, out2, x).ok);
 });
 

@@ -37,7 +37,7 @@ Deno.test("compensatedLayerNorm(): with nothing removed it is LayerNorm (fused k
       for (const [n, c, h, w] of [[2, 7, 5, 3], [1, 96, 7, 7], [3, 1, 2, 2], [4, 13, 1, 1]]) {
         const x = randn([n, c, h, w], rng, { backend: be, mean: 0.5 });
         const g = randn([c], rng, { backend: be }), b = randn([c], rng, { backend: be });
-        const cln = compensatedLayerNorm(x, g, b, { width: c, s1: 0, s2: 0 }, 1e-6).toArray();
+        const cln = compensatedLayerNorm(x, g, b, { width: c, kbar: 0, m2: 0 }, 1e-6).toArray();
         const ref = transpose(layerNorm(transpose(x, [0, 2, 3, 1]), g, b, { eps: 1e-6 }), [
           0,
           3,
@@ -51,7 +51,7 @@ Deno.test("compensatedLayerNorm(): with nothing removed it is LayerNorm (fused k
   }
 });
 
-Deno.test("compensatedLayerNorm(): kept channels of a LayerNorm whose constant channels were removed (width, S1, S2)", () => {
+Deno.test("compensatedLayerNorm(): kept channels of a LayerNorm whose constant channels were removed (width, k̄, M2)", () => {
   const c = 9, removed = [1, 4, 8], keep = [0, 2, 3, 5, 6, 7];
   const k = [0.7, -2.5, 3.25];
   const x = randn([3, c, 2, 2], rng, { dtype: "float64" });
@@ -63,7 +63,7 @@ Deno.test("compensatedLayerNorm(): kept channels of a LayerNorm whose constant c
   }
   const full9 = tensor(xd, [3, c, 2, 2], { dtype: "float64" });
   const g = randn([c], rng, { dtype: "float64" }), b = randn([c], rng, { dtype: "float64" });
-  const want = compensatedLayerNorm(full9, g, b, { width: c, s1: 0, s2: 0 }).toArray();
+  const want = compensatedLayerNorm(full9, g, b, { width: c, kbar: 0, m2: 0 }).toArray();
   const pick = (t: Tensor, idx: number[], per: number) => {
     const d = t.toArray(), rows = d.length / (c * per), out: number[] = [];
     for (let r = 0; r < rows; r++) {
@@ -74,17 +74,21 @@ Deno.test("compensatedLayerNorm(): kept channels of a LayerNorm whose constant c
   const xk = tensor(pick(full9, keep, 4), [3, keep.length, 2, 2], { dtype: "float64" });
   const gk = tensor(pick(g, keep, 1), [keep.length], { dtype: "float64" });
   const bk = tensor(pick(b, keep, 1), [keep.length], { dtype: "float64" });
-  const s1 = k.reduce((a, v) => a + v, 0), s2 = k.reduce((a, v) => a + v * v, 0);
-  const got = compensatedLayerNorm(xk, gk, bk, { width: c, s1, s2 }).toArray();
+  const kbar = k.reduce((a, v) => a + v, 0) / k.length;
+  const m2 = k.reduce((a, v) => a + (v - kbar) ** 2, 0);
+  const got = compensatedLayerNorm(xk, gk, bk, { width: c, kbar, m2 }).toArray();
   const wantKept = pick(tensor(want, [3, c, 2, 2], { dtype: "float64" }), keep, 4);
   assert.ok(maxRel(got, wantKept) < 1e-12, `${maxRel(got, wantKept)}`);
-  assert.throws(() => compensatedLayerNorm(xk, gk, bk, { width: 4, s1, s2 }), /width 4 is smaller/);
+  assert.throws(
+    () => compensatedLayerNorm(xk, gk, bk, { width: 4, kbar, m2 }),
+    /width 4 is smaller/,
+  );
 });
 
 Deno.test("image layers: gradients match finite differences", async (t) => {
   const cases: Record<string, () => [(xs: Tensor[]) => Tensor, Tensor[]]> = {
     "compensated layer norm": () => [
-      ([x, g, b]) => compensatedLayerNorm(x, g, b, { width: 6, s1: 0.8, s2: 1.3 }),
+      ([x, g, b]) => compensatedLayerNorm(x, g, b, { width: 6, kbar: 0.4, m2: 0.98 }),
       [x64([2, 4, 2, 3]), x64([4], 1), x64([4])],
     ],
     "batch norm (training)": () => [

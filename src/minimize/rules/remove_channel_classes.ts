@@ -1,14 +1,19 @@
 /**
  * Rule: whole classes of coupled channels leave the graph (METHOD.md rewrite steps 1–3,
  * for every layer kind): constant channels are folded into their readers' biases (or,
- * read by a LayerNorm, into its CompensatedLayerNorm sums), dead channels are deleted,
- * and every per-channel parameter on the way (biases, norm and layer-scale entries,
- * depthwise filters) goes with them.
+ * read by a LayerNorm, into its CompensatedLayerNorm statistics), dead channels are
+ * deleted, and every per-channel parameter on the way (biases, norm and layer-scale
+ * entries, depthwise filters) goes with them. A value may lose all its channels (width 0).
+ * A tied parameter (named by several nodes) loses an entry only when every use drops it,
+ * and a tied bias takes a fold only when every use folds the same amounts; it is sliced
+ * once.
  *
  * @module
  */
 import type { GraphNode } from "../../graph/ir.ts";
 import { LAYER_OPS } from "../../graph/layer_ops.ts";
+import { normOutputs, normStats } from "../../graph/norm_ops.ts";
+import { mergeRemoved } from "../../nn/compensation.ts";
 import { type Analysis, tapsOf } from "../analysis.ts";
 import { type ChannelClasses, channelClasses } from "../classes.ts";
 import type { MinGraph } from "../min_graph.ts";
@@ -25,13 +30,103 @@ function deadColumn(mg: MinGraph, node: GraphNode, c: number, live: boolean[]): 
   return true;
 }
 
+/** Channels of each value that a plan removes. */
+function goneChannels(cc: ChannelClasses, plan: ReadonlySet<number>): Map<string, Set<number>> {
+  const gone = new Map<string, Set<number>>();
+  for (const [v, ids] of cc.classOf) {
+    const s = new Set<number>();
+    ids.forEach((id, c) => plan.has(id) && s.add(c));
+    gone.set(v, s);
+  }
+  return gone;
+}
+
+/** What one node does to its parameters under a plan: dropped entries per axis, bias folds. */
+interface NodeEdit {
+  node: GraphNode;
+  /** Per role: axis → dropped indices, and the class removing each. */
+  drops: Map<string, Map<0 | 1, Map<number, number>>>;
+  /** Constant input channels folded into the bias: channel → [constant, its class]. */
+  folds: Map<number, [number, number]>;
+}
+
+function nodeEdits(mg: MinGraph, a: Analysis, cc: ChannelClasses, plan: Set<number>): NodeEdit[] {
+  const inPlan = (v: string, c: number) => plan.has(cc.classOf.get(v)![c]);
+  const idsOf = (v: string, n: number) => {
+    const m = new Map<number, number>();
+    for (let c = 0; c < n; c++) if (inPlan(v, c)) m.set(c, cc.classOf.get(v)![c]);
+    return m;
+  };
+  return mg.graph.nodes.map((node) => {
+    const op = LAYER_OPS.get(node.op)!;
+    const drops = new Map<string, Map<0 | 1, Map<number, number>>>();
+    const folds = new Map<number, [number, number]>();
+    const x = node.inputs[0];
+    const outDrops = idsOf(node.name, a.channels.get(node.name)!);
+    if (op.channels === "dense") {
+      const inDrops = idsOf(x, a.channels.get(x)!);
+      drops.set("weight", new Map([[0, outDrops], [1, inDrops]]));
+      if (node.params.bias) drops.set("bias", new Map([[0, outDrops]]));
+      if (op.foldsConstants!(node.attrs)) {
+        const k = a.consts.get(x)!;
+        for (const [c, id] of inDrops) if (k[c] !== null && k[c] !== 0) folds.set(c, [k[c]!, id]);
+      }
+    } else if (op.channels === "channelwise" || op.channels === "norm") {
+      for (const role of op.perChannel ?? []) {
+        if (node.params[role]) drops.set(role, new Map([[0, outDrops]]));
+      }
+    }
+    return { node, drops, folds };
+  });
+}
+
+/** `delta[r] = Σ_c W[r, c, ·]·k_c` of a dense node's folds (float64). */
+function foldDelta(mg: MinGraph, e: NodeEdit): Float64Array {
+  const w = mg.param(e.node, "weight")!;
+  const [o, ni] = w.shape, t = tapsOf(w.shape);
+  const delta = new Float64Array(o);
+  for (let r = 0; r < o; r++) {
+    for (const [c, [k]] of e.folds) {
+      for (let q = (r * ni + c) * t, end = q + t; q < end; q++) delta[r] += w.data[q] * k;
+    }
+  }
+  return delta;
+}
+
 /**
- * The classes that can leave together now, each with its descendants; never empties a
- * value completely (a layer keeps at least one channel).
+ * Classes a plan may not remove because of tied parameters: uses that disagree on an
+ * entry (the classes dropping it where another use keeps it), or on a tied bias's fold.
  */
-export function removablePlan(mg: MinGraph, a: Analysis, cc: ChannelClasses): Set<number> {
+function tieConflicts(mg: MinGraph, edits: NodeEdit[]): Set<number> {
+  const byParam = new Map<string, { e: NodeEdit; role: string }[]>();
+  for (const e of edits) {
+    for (const [role, name] of Object.entries(e.node.params)) {
+      byParam.set(name, [...(byParam.get(name) ?? []), { e, role }]);
+    }
+  }
+  const blocked = new Set<number>();
+  for (const uses of byParam.values()) {
+    if (uses.length < 2) continue;
+    for (const axis of [0, 1] as const) {
+      const sets = uses.map(({ e, role }) => e.drops.get(role)?.get(axis) ?? new Map());
+      const common = [...sets[0].keys()].filter((i) => sets.every((s) => s.has(i)));
+      for (const s of sets) {
+        for (const [i, id] of s) if (!common.includes(i)) blocked.add(id);
+      }
+    }
+    if (uses[0].role !== "bias") continue;
+    const deltas = uses.map(({ e }) => foldDelta(mg, e));
+    if (deltas.some((d) => d.some((v, r) => v !== deltas[0][r]))) {
+      for (const { e } of uses) for (const [, id] of e.folds.values()) blocked.add(id);
+    }
+  }
+  return blocked;
+}
+
+/** Classes that may leave on their own (before closures and ties). */
+function ownRemovable(mg: MinGraph, a: Analysis, cc: ChannelClasses): boolean[] {
   const readers = mg.readerMap();
-  const own = cc.classes.map((cls) => {
+  return cc.classes.map((cls) => {
     if (cls.pinned) return false;
     for (const m of cls.members) {
       const k = a.consts.get(m.value)![m.channel];
@@ -42,26 +137,33 @@ export function removablePlan(mg: MinGraph, a: Analysis, cc: ChannelClasses): Se
           if (k !== null && (k === 0 || op.foldsConstants!(r.attrs))) continue;
           return false;
         }
-        if (op.channels === "norm" && k === null) return false;
+        // A varying channel stays in a norm's statistics while any of its outputs is live.
+        if (op.channels === "norm" && k === null && a.live.get(r.name)!.some((l) => l)) {
+          return false;
+        }
       }
     }
     return true;
   });
-  const remaining = new Map(a.channels);
-  const plan = new Set<number>();
-  for (const cls of cc.classes) {
-    if (plan.has(cls.id)) continue;
-    const closure = [cls.id, ...cls.descendants].filter((id) => !plan.has(id));
-    if (!closure.every((id) => own[id])) continue;
-    const take = new Map<string, number>();
-    for (const id of closure) {
-      for (const m of cc.classes[id].members) take.set(m.value, (take.get(m.value) ?? 0) + 1);
+}
+
+/**
+ * The classes that can leave together now, each with its descendants, such that every
+ * tied parameter is sliced the same way at each of its uses.
+ */
+export function removablePlan(mg: MinGraph, a: Analysis, cc: ChannelClasses): Set<number> {
+  const own = ownRemovable(mg, a, cc);
+  for (;;) {
+    const plan = new Set<number>();
+    for (const cls of cc.classes) {
+      if (plan.has(cls.id)) continue;
+      const closure = [cls.id, ...cls.descendants].filter((id) => !plan.has(id));
+      if (closure.every((id) => own[id])) { for (const id of closure) plan.add(id); }
     }
-    if ([...take].some(([v, n]) => remaining.get(v)! - n < 1)) continue;
-    for (const [v, n] of take) remaining.set(v, remaining.get(v)! - n);
-    for (const id of closure) plan.add(id);
+    const blocked = tieConflicts(mg, nodeEdits(mg, a, cc, plan));
+    if (blocked.size === 0) return plan;
+    for (const id of blocked) own[id] = false;
   }
-  return plan;
 }
 
 /** Applies the rule once; returns the number of classes removed. */
@@ -69,68 +171,82 @@ export function removeChannelClasses(mg: MinGraph, a: Analysis): number {
   const cc = channelClasses(mg.graph, mg.shapes());
   const plan = removablePlan(mg, a, cc);
   if (plan.size === 0) return 0;
-  const gone = new Map<string, Set<number>>();
-  for (const [v, ids] of cc.classOf) {
-    const s = new Set<number>();
-    ids.forEach((id, c) => plan.has(id) && s.add(c));
-    gone.set(v, s);
-  }
+  const gone = goneChannels(cc, plan);
+  const edits = nodeEdits(mg, a, cc, plan);
   const newIndex = (v: string) => {
     const s = gone.get(v)!, map = new Int32Array(a.channels.get(v)!);
     let k = 0;
     for (let c = 0; c < map.length; c++) map[c] = s.has(c) ? -1 : k++;
     return map;
   };
+  // Parameters first, from the unsliced tensors: folds into biases, then one slice per
+  // tensor and axis (tied tensors agree by construction of the plan).
+  const folded = new Set<string>();
+  for (const e of edits) {
+    if (e.folds.size === 0) continue;
+    const delta = foldDelta(mg, e);
+    const b = mg.ensureBias(e.node);
+    if (folded.has(e.node.params.bias)) continue;
+    folded.add(e.node.params.bias);
+    for (let r = 0; r < delta.length; r++) b.data[r] += delta[r];
+    const bias = e.drops.get("bias") ?? new Map([[0 as const, e.drops.get("weight")!.get(0)!]]);
+    e.drops.set("bias", bias);
+  }
+  const sliced = new Set<string>();
+  for (const e of edits) {
+    for (const [role, axes] of e.drops) {
+      const name = e.node.params[role];
+      if (sliced.has(name)) continue;
+      sliced.add(name);
+      const p = mg.params.get(name)!;
+      for (const [axis, dropped] of axes) {
+        if (dropped.size) {
+          mg.keepAxis(name, axis, keepIndices(p.shape[axis], new Set(dropped.keys())));
+        }
+      }
+    }
+  }
   for (const n of [...mg.graph.nodes]) {
     const op = LAYER_OPS.get(n.op)!;
     const x = n.inputs[0];
     const din = gone.get(x)!, dout = gone.get(n.name)!;
     const keepOut = keepIndices(a.channels.get(n.name)!, dout);
     switch (op.channels) {
-      case "dense": {
-        const k = a.consts.get(x)!;
-        const fold = [...din].filter((c) => k[c] !== null && k[c] !== 0);
-        if (fold.length && op.foldsConstants!(n.attrs)) {
-          const w = mg.param(n, "weight")!, b = mg.ensureBias(n);
-          const [o, ni] = w.shape, t = tapsOf(w.shape);
-          for (let r = 0; r < o; r++) {
-            let acc = b.data[r];
-            for (const c of fold) {
-              for (let q = (r * ni + c) * t, e = q + t; q < e; q++) acc += w.data[q] * k[c]!;
-            }
-            b.data[r] = acc;
-          }
-        }
-        if (din.size) mg.keepCols(n, keepIndices(a.channels.get(x)!, din));
-        if (dout.size) mg.keepRows(n, keepOut);
-        break;
-      }
-      case "channelwise":
-      case "norm": {
-        if (dout.size === 0) break;
+      case "channelwise": {
         if ([...dout].some((c) => !din.has(c))) {
           const map = newIndex(x);
           mg.insertSelect(n, keepOut.map((c) => map[c]));
         }
-        if (op.channels === "norm") {
-          const k = a.consts.get(x)!;
-          let s1 = (n.attrs.s1 as number | undefined) ?? 0;
-          let s2 = (n.attrs.s2 as number | undefined) ?? 0;
-          for (const c of dout) (s1 += k[c]!), (s2 += k[c]! * k[c]!);
-          n.attrs = {
-            ...n.attrs,
-            width: (n.attrs.width as number | undefined) ?? a.channels.get(x)!,
-            s1,
-            s2,
-          };
+        break;
+      }
+      case "norm": {
+        if (din.size === 0 && dout.size === 0) break;
+        const cIn = a.channels.get(x)!, map = newIndex(x);
+        const outs = normOutputs(n.name, n.attrs, cIn).filter((_, i) => !dout.has(i)).map((j) =>
+          map[j]
+        );
+        const kept = cIn - din.size;
+        const k = a.consts.get(x)!;
+        const { eps, outputs: _, width: _w, kbar: _k, m2: _m, ...rest } = n.attrs;
+        const attrs: Record<string, typeof eps> = { ...rest, eps: eps ?? 1e-6 };
+        if ([...din].some((c) => k[c] === null)) {
+          // Only when every output is dead: the statistics no longer matter.
+          attrs.width = Math.max(1, kept);
+        } else {
+          const st = normStats(n.attrs, cIn);
+          const s = mergeRemoved(
+            { r: st.width - cIn, kbar: st.kbar, m2: st.m2 },
+            [...din].sort((p, q) => p - q).map((c) => k[c]!),
+          );
+          attrs.width = st.width;
+          if (s.r > 0) (attrs.kbar = s.kbar), (attrs.m2 = s.m2);
         }
-        for (const role of op.perChannel ?? []) {
-          if (n.params[role]) mg.keepAlong0(n.params[role], keepOut);
-        }
+        if (outs.length !== kept || outs.some((j, i) => j !== i)) attrs.outputs = outs;
+        n.attrs = attrs;
         break;
       }
       case "flatten": {
-        const s = a.channels.get(n.name)! / a.channels.get(x)!;
+        const s = a.channels.get(n.name)! / Math.max(1, a.channels.get(x)!);
         const drop = keepIndices(a.channels.get(x)!, new Set()).filter((c) =>
           !din.has(c) && dout.has(c * s)
         );
@@ -152,6 +268,7 @@ export function removeChannelClasses(mg: MinGraph, a: Analysis): number {
         };
         break;
       }
+      case "dense":
       case "merge":
       case "opaque":
         break;
