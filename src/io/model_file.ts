@@ -6,6 +6,8 @@ import { validateGraph } from "../graph/validate.ts";
 import { Parameter } from "../nn/parameter.ts";
 import { writeFileAtomic } from "./atomic_write.ts";
 import { decodeSafetensors, encodeSafetensors, type NamedArray } from "./safetensors.ts";
+import { readSafetensorsFile } from "./safetensors_file.ts";
+import { checkedMask } from "./mask_check.ts";
 
 /** Metadata key holding the JSON graph. */
 export const GRAPH_KEY = "squeeze.graph";
@@ -92,7 +94,8 @@ export function decodeModel(bytes: Uint8Array, file: string, backend?: Backend):
       backend ?? referenceBackend(),
       t.data instanceof Float64Array ? "float64" : "float32",
     );
-    const m = tensors.get(MASK_PREFIX + name);
+    const raw = tensors.get(MASK_PREFIX + name);
+    const m = raw && checkedMask(file, MASK_PREFIX + name, raw, shape);
     if (m) p.mask = tensor(m.data, m.shape, { backend });
     params.set(name, p);
   }
@@ -105,7 +108,10 @@ export function decodeModel(bytes: Uint8Array, file: string, backend?: Backend):
   return new GraphModule(graph, params);
 }
 
-/** Loads a model saved by {@linkcode saveModel}. */
+/**
+ * Loads a model saved by {@linkcode saveModel}. Only regular files are read, and no read
+ * goes past the sizes the file declares.
+ */
 export async function loadModel(path: string, backend?: Backend): Promise<GraphModule> {
-  return decodeModel(await Deno.readFile(path), path, backend);
+  return decodeModel(await readSafetensorsFile(path), path, backend);
 }
