@@ -53,6 +53,13 @@ Deno.test("README: every name its code imports from mod.ts is exported, and its 
   assert.ok(names.includes("requestBackend"), "the README shows how to reach WebGPU");
   const mod = await import("../../mod.ts") as Record<string, unknown>;
   for (const n of names) assert.ok(n in mod, `mod.ts does not export ${n}`);
+  let advice = "";
+  try {
+    (mod.createBackend as (n: string) => unknown)("webgpu");
+  } catch (e) {
+    advice = (e as Error).message.match(/use await (\w+)\("webgpu"\)/)?.[1] ?? "";
+  }
+  assert.equal(typeof mod[advice], "function", `createBackend("webgpu") advises ${advice}`);
   const dir = await Deno.makeTempDir();
   try {
     const files = await Promise.all(blocks.map(async (code, i) => {
