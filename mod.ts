@@ -51,7 +51,13 @@ export {
 export type { ArenaStats } from "./src/backends/wasm/arena.ts";
 export type { KernelVariant } from "./src/backends/wasm/loader.ts";
 export { relaxedSimdSupported, simdSupported } from "./src/backends/wasm/loader.ts";
-export { BACKEND_NAMES, type BackendName, createBackend } from "./src/backends/select.ts";
+export {
+  BACKEND_NAMES,
+  type BackendName,
+  createBackend,
+  requestBackend,
+} from "./src/backends/select.ts";
+export { WebGpuUnavailableError } from "./src/backends/webgpu/device.ts";
 export { tidy } from "./src/tensor/scope.ts";
 
 export type { DType, TypedArray } from "./src/tensor/dtype.ts";
@@ -121,7 +127,12 @@ export {
   formatEpoch,
   trainStep,
 } from "./src/nn/train.ts";
-export { ProgressBar, type ProgressSink, stderrSink } from "./src/nn/progress.ts";
+export { plural, ProgressBar, type ProgressSink, stderrSink } from "./src/nn/progress.ts";
+export {
+  describeNonFinite,
+  type NonFiniteParameter,
+  nonFiniteParameters,
+} from "./src/nn/finite.ts";
 export { checkInt, Layer } from "./src/nn/layer.ts";
 export { Residual } from "./src/nn/residual.ts";
 export {
@@ -174,6 +185,7 @@ export { GraphBuilder } from "./src/graph/builder.ts";
 export { GraphModule } from "./src/graph/graph_module.ts";
 export { fromGraph, toGraph } from "./src/graph/convert.ts";
 export { validateGraph } from "./src/graph/validate.ts";
+export { minimizedName, renamed } from "./src/graph/graph_name.ts";
 export { dumpGraph } from "./src/graph/dump.ts";
 
 export {
@@ -181,6 +193,7 @@ export {
   batchCount,
   batches,
   type BatchOptions,
+  checkDataset,
   type Dataset,
   datasetSize,
   splitValidation,
@@ -197,7 +210,8 @@ export {
 } from "./src/data/fashion_mnist.ts";
 export { type DatasetName, loadSplits, type Splits } from "./src/data/load.ts";
 
-export { writeFileAtomic } from "./src/io/atomic_write.ts";
+export { AtomicFile, writeFileAtomic } from "./src/io/atomic_write.ts";
+export { readSafetensorsFile } from "./src/io/safetensors_file.ts";
 export { decodeSafetensors, encodeSafetensors, type NamedArray } from "./src/io/safetensors.ts";
 export { decodeModel, encodeModel, loadModel, saveModel } from "./src/io/model_file.ts";
 
@@ -230,6 +244,7 @@ export {
   type StructuredResult,
 } from "./src/prune/prune.ts";
 export { type RegularizerKind, structureRegularizer } from "./src/prune/regularizers.ts";
+export { kthSmallest } from "./src/prune/select.ts";
 
 export { type Analysis, analyze, type Lattice } from "./src/minimize/analysis.ts";
 export { MinGraph, type ParamData } from "./src/minimize/min_graph.ts";
@@ -266,10 +281,27 @@ export {
   verifyOn,
 } from "./src/cycle/cycle.ts";
 export {
+  CYCLE_IMPORTANCES,
+  CYCLE_REGULARIZERS,
   type CycleOptions,
   DEFAULT_CYCLE_OPTIONS,
   resolveCycleOptions,
 } from "./src/cycle/options.ts";
+export {
+  CYCLE_OPTION_RANGES,
+  describeRange,
+  inRange,
+  type NumberRange,
+  type NumericCycleOption,
+} from "./src/cycle/option_ranges.ts";
+export {
+  CheckpointMismatchError,
+  type Mismatch,
+  mismatches,
+  RESUMABLE_OPTIONS,
+  type RunIdentity,
+  runIdentity,
+} from "./src/cycle/run_identity.ts";
 export type { CycleEvent, CyclePhase } from "./src/cycle/events.ts";
 export { type CycleRow, formatCycleTable } from "./src/cycle/report.ts";
 export { describeStructure, formatStructure } from "./src/cycle/structure.ts";

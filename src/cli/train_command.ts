@@ -1,17 +1,39 @@
-import { dirname } from "node:path";
 import { batchCount, splitValidation } from "../data/dataset.ts";
 import { loadMnist } from "../data/mnist.ts";
 import { fromGraph, toGraph } from "../graph/convert.ts";
-import { loadModel, saveModel } from "../io/model_file.ts";
+import { loadModel } from "../io/model_file.ts";
 import { mlp } from "../nn/models.ts";
 import { AdamW } from "../nn/optim/adamw.ts";
 import { SGD } from "../nn/optim/sgd.ts";
 import { cosineLr, stepLr } from "../nn/schedule.ts";
 import { evaluate, fit } from "../nn/train.ts";
+import { plural } from "../nn/progress.ts";
 import { Rng } from "../tensor/random.ts";
 import { moveModel } from "../graph/move.ts";
-import { createBackend } from "../backends/select.ts";
-import { backendArg, num, parse, UsageError, widthsArg } from "./args.ts";
+import { BACKEND_NAMES, createBackend } from "../backends/select.ts";
+import { CYCLE_OPTION_RANGES } from "../cycle/option_ranges.ts";
+import { choice, noPositionals, num, type OptionSpec, parse, widthsArg } from "./args.ts";
+import { backendArg } from "./backend_arg.ts";
+import { accuracyLine, checkedEvaluate } from "./accuracy.ts";
+import { outputFile, saveOutput } from "./output_arg.ts";
+
+/** Options of `squeeze train`. */
+export const TRAIN_OPTIONS: OptionSpec = {
+  widths: { type: "string" },
+  activation: { type: "string" },
+  epochs: { type: "string" },
+  "batch-size": { type: "string" },
+  optimizer: { type: "string" },
+  lr: { type: "string" },
+  "weight-decay": { type: "string" },
+  schedule: { type: "string" },
+  validation: { type: "string" },
+  seed: { type: "string" },
+  out: { type: "string" },
+  force: { type: "boolean" },
+  backend: { type: "string" },
+  help: { type: "boolean", short: "h" },
+};
 
 /** Help text of `squeeze train`. */
 export const TRAIN_HELP = `squeeze train — train a fully-connected network on real MNIST and save it
@@ -29,64 +51,46 @@ Options (defaults in brackets):
   --schedule NAME      cosine | step | constant [cosine]
   --validation N       training images held out for validation [5000]
   --seed N             seed of init, split and shuffling [0]
-  --out PATH           where to save the model [runs/lenet-300-100.safetensors]
-  --backend NAME       auto | wasm | js | webgpu (auto: a real GPU, else Wasm SIMD) [auto]
+  --out PATH           where to save the model [runs/mlp-<widths>-s<seed>.safetensors]
+  --force              replace --out if it exists (otherwise an existing file is an error)
+  --backend NAME       ${BACKEND_NAMES.join(" | ")} (auto: a real GPU, else Wasm SIMD) [auto]
   -h, --help           this text
 
 Prints a progress bar (plain lines when not on a terminal), one summary per epoch,
 the test accuracy, and checks that the saved file reloads to identical outputs.`;
 
+const ACTIVATIONS = ["relu", "gelu", "tanh", "sigmoid"] as const;
+
 /** Runs `squeeze train`. */
 export async function trainCommand(args: string[]): Promise<void> {
-  const { values: v, positionals } = parse("train", args, {
-    widths: { type: "string" },
-    activation: { type: "string" },
-    epochs: { type: "string" },
-    "batch-size": { type: "string" },
-    optimizer: { type: "string" },
-    lr: { type: "string" },
-    "weight-decay": { type: "string" },
-    schedule: { type: "string" },
-    validation: { type: "string" },
-    seed: { type: "string" },
-    out: { type: "string" },
-    backend: { type: "string" },
-    help: { type: "boolean", short: "h" },
-  });
+  const { values: v, positionals } = parse("train", args, TRAIN_OPTIONS);
   if (v.help) return console.log(TRAIN_HELP);
-  if (positionals.length) throw new UsageError(`train: unexpected argument "${positionals[0]}"`);
+  noPositionals("train", positionals);
   const widths = widthsArg("train", v.widths);
-  const activation = String(v.activation ?? "relu");
-  if (!["relu", "gelu", "tanh", "sigmoid"].includes(activation)) {
-    throw new UsageError(
-      `train: --activation must be relu, gelu, tanh or sigmoid; got "${activation}"`,
-    );
-  }
-  const optName = String(v.optimizer ?? "adamw");
-  if (optName !== "adamw" && optName !== "sgd") {
-    throw new UsageError(`train: --optimizer must be adamw or sgd; got "${optName}"`);
-  }
-  const scheduleName = String(v.schedule ?? "cosine");
-  if (!["cosine", "step", "constant"].includes(scheduleName)) {
-    throw new UsageError(
-      `train: --schedule must be cosine, step or constant; got "${scheduleName}"`,
-    );
-  }
+  const activation = choice("train", "activation", v.activation, ACTIVATIONS, "relu");
+  const optName = choice("train", "optimizer", v.optimizer, ["adamw", "sgd"], "adamw");
+  const scheduleName = choice(
+    "train",
+    "schedule",
+    v.schedule,
+    ["cosine", "step", "constant"],
+    "cosine",
+  );
   const epochs = num("train", "epochs", v.epochs, 15, { min: 1, max: 1000, int: true });
-  const batchSize = num("train", "batch-size", v["batch-size"], 128, {
-    min: 1,
-    max: 60000,
-    int: true,
-  });
-  const lr = num("train", "lr", v.lr, optName === "adamw" ? 1e-3 : 0.05, { min: 0, max: 10 });
+  const batchSize = num("train", "batch-size", v["batch-size"], 128, CYCLE_OPTION_RANGES.batchSize);
+  const lr = num("train", "lr", v.lr, optName === "adamw" ? 1e-3 : 0.05, CYCLE_OPTION_RANGES.lr);
   const weightDecay = num("train", "weight-decay", v["weight-decay"], 0, { min: 0, max: 1 });
   const valCount = num("train", "validation", v.validation, 5000, {
     min: 0,
     max: 50000,
     int: true,
   });
-  const seed = num("train", "seed", v.seed, 0, { min: 0, max: 2 ** 32 - 1, int: true });
-  const out = String(v.out ?? "runs/lenet-300-100.safetensors");
+  const seed = num("train", "seed", v.seed, 0, CYCLE_OPTION_RANGES.seed);
+  const out = await outputFile(
+    "train",
+    v.out ?? `runs/mlp-${widths.join("-")}-s${seed}.safetensors`,
+    { force: !!v.force },
+  );
   const backend = await backendArg("train", v.backend);
 
   const t0 = performance.now();
@@ -95,7 +99,7 @@ export async function trainCommand(args: string[]): Promise<void> {
   const { train, validation } = valCount > 0
     ? splitValidation(all, valCount, new Rng(seed))
     : { train: all, validation: undefined };
-  const model = mlp(widths, { seed, activation: activation as "relu", backend });
+  const model = mlp(widths, { seed, activation, backend });
   console.log(
     `training ${widths.join("-")} (${
       model.parameterCount().toLocaleString("en-US")
@@ -103,7 +107,9 @@ export async function trainCommand(args: string[]): Promise<void> {
       `${train.labels.length} train, ${
         validation?.labels.length ?? 0
       } validation, ${test.labels.length} test; ` +
-      `${optName} lr ${lr} ${scheduleName}, ${epochs} epochs, batch ${batchSize}, seed ${seed}, backend ${backend.name}`,
+      `${optName} lr ${lr} ${scheduleName}, ${
+        plural(epochs, "epoch")
+      }, batch ${batchSize}, seed ${seed}, backend ${backend.name}`,
   );
   const params = model.parameters();
   const optimizer = optName === "adamw"
@@ -116,19 +122,15 @@ export async function trainCommand(args: string[]): Promise<void> {
     ? stepLr(lr, Math.max(1, Math.floor(steps / 3)), 0.1)
     : undefined;
   await fit(model, train, { optimizer, epochs, batchSize, seed, schedule, validation });
-  const result = await evaluate(model, test);
+  const result = await checkedEvaluate("train", model, test);
   const secs = (performance.now() - t0) / 1000;
   console.log(
-    `test accuracy ${(100 * result.accuracy).toFixed(2)}% (loss ${
-      result.loss.toFixed(4)
-    }) after ${epochs} epochs, ` +
-      `${secs.toFixed(1)}s wall`,
+    `${accuracyLine(result, test)} after ${plural(epochs, "epoch")}, ${secs.toFixed(1)}s wall`,
   );
   const { graph, params: named } = toGraph(model, [1, 28, 28], widths.join("-"));
   const gm = fromGraph(graph, named);
-  await Deno.mkdir(dirname(out), { recursive: true });
   // GPU tensors read back asynchronously: save a CPU copy.
-  await saveModel(
+  await saveOutput(
     out,
     backend.capabilities.syncRead ? gm : await moveModel(gm, createBackend("auto")),
   );

@@ -5,6 +5,7 @@ import { writeFileAtomic } from "../io/atomic_write.ts";
 import { loadModel, saveModel } from "../io/model_file.ts";
 import type { CycleOptions } from "./options.ts";
 import type { CycleRow } from "./report.ts";
+import type { RunIdentity } from "./run_identity.ts";
 
 /** Driver state saved after every cycle, so an interrupted run resumes. */
 export interface CycleState {
@@ -26,6 +27,8 @@ export interface CycleState {
   rows: CycleRow[];
   /** Options of the run (a resume must use the same). */
   options: CycleOptions;
+  /** The model and data the run started from (a resume must use the same). */
+  start?: RunIdentity;
 }
 
 /** Files of a checkpoint folder. */

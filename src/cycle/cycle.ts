@@ -13,7 +13,7 @@ import { denseWidths, minimize } from "../minimize/rewrite.ts";
 import { formatStructure } from "./structure.ts";
 import { MinimizationError, verify } from "../minimize/verify.ts";
 import { AdamW } from "../nn/optim/adamw.ts";
-import type { ProgressSink } from "../nn/progress.ts";
+import { plural, type ProgressSink } from "../nn/progress.ts";
 import { cosineLr } from "../nn/schedule.ts";
 import { evaluate, fit } from "../nn/train.ts";
 import { prunableLayers } from "../prune/chain.ts";
@@ -32,6 +32,7 @@ import { join } from "node:path";
 import type { CycleEvent } from "./events.ts";
 import { type CycleOptions, resolveCycleOptions } from "./options.ts";
 import type { CycleRow } from "./report.ts";
+import { CheckpointMismatchError, mismatches, runIdentity } from "./run_identity.ts";
 
 /** Data of a run: decisions use `validation`; `test` is only reported. */
 export interface CycleData {
@@ -85,11 +86,26 @@ export interface TrainPhase {
   regularizer?: (m: GraphModule) => Tensor | null;
   /** Epoch progress output. */
   progress: ProgressSink | false;
+  /**
+   * Train on this backend (e.g. WebGPU) instead of the model's: the model is copied over
+   * and its trained parameters back.
+   */
+  backend?: Backend;
 }
 
-/** One train phase of the cycle: AdamW with a cosine schedule over the phase. */
+/**
+ * One train phase of the cycle: AdamW with a cosine schedule over the phase; masks are
+ * held (masked entries stay zero).
+ */
 export async function trainPhase(m: GraphModule, train: Dataset, p: TrainPhase): Promise<void> {
   if (p.epochs === 0) return;
+  if (p.backend && p.backend !== m.parameters()[0]?.backend) {
+    const there = await moveModel(m, p.backend);
+    await trainPhase(there, train, { ...p, backend: undefined });
+    await copyParameters(there, m);
+    there.dispose();
+    return;
+  }
   const optimizer = new AdamW(m.parameters(), { lr: p.lr });
   const steps = p.epochs * Math.ceil(train.labels.length / p.batchSize);
   await fit(m, train, {
@@ -118,6 +134,9 @@ export function verifyOn(masked: GraphModule, minimized: GraphModule, data: Data
 /**
  * Runs Squeeze-Release on `model` (a graph model; pass `denseEpochs: 0` when it is
  * already trained). Emits events, writes checkpoints when asked, and returns the report.
+ * A `resume` whose checkpoint was made with other options (except `maxCycles`), another
+ * starting model or other data throws a `CheckpointMismatchError` naming each difference;
+ * `excludeLayers` outside the model's prunable layers is a `RangeError` before any work.
  */
 export async function squeezeRelease(
   model: GraphModule,
@@ -126,10 +145,21 @@ export async function squeezeRelease(
   settings: CycleRunSettings = {},
 ): Promise<CycleResult> {
   const o = resolveCycleOptions(options);
+  const layerCount = prunableLayers(model).length;
+  const exclude = o.excludeLayers.map((i) => {
+    if (i < -layerCount || i >= layerCount) {
+      throw new RangeError(
+        `cycle: option excludeLayers: ${i} is not a layer of this model's ${layerCount} prunable layers (valid ${-layerCount} … ${
+          layerCount - 1
+        })`,
+      );
+    }
+    return i < 0 ? layerCount + i : i;
+  });
   const emit = settings.onEvent ?? (() => {});
   const progress = settings.progress ?? false;
   const regularizer = structureRegularizer(o.regularizer, o.lambda);
-  const trainHere = (m: GraphModule, epochs: number, lr: number, reg: boolean, seed: number) =>
+  const train = (m: GraphModule, epochs: number, lr: number, reg: boolean, seed: number) =>
     trainPhase(m, data.train, {
       epochs,
       lr,
@@ -137,17 +167,8 @@ export async function squeezeRelease(
       seed,
       regularizer: reg ? regularizer : undefined,
       progress,
+      backend: settings.trainBackend,
     });
-  const onBackend = settings.trainBackend;
-  const train = async (m: GraphModule, epochs: number, lr: number, reg: boolean, seed: number) => {
-    if (!onBackend || epochs === 0 || onBackend === m.parameters()[0]?.backend) {
-      return await trainHere(m, epochs, lr, reg, seed);
-    }
-    const there = await moveModel(m, onBackend);
-    await trainHere(there, epochs, lr, reg, seed);
-    await copyParameters(there, m);
-    there.dispose();
-  };
   const row = async (
     cycle: number,
     m: GraphModule,
@@ -190,7 +211,10 @@ export async function squeezeRelease(
   const saved = settings.resume && settings.checkpointDir
     ? await loadCheckpoint(settings.checkpointDir, model.parameters()[0]?.backend)
     : null;
+  const start = runIdentity(model, data);
   if (saved) {
+    const differ = mismatches(saved.state, o, start);
+    if (differ.length) throw new CheckpointMismatchError(settings.checkpointDir!, differ);
     current.dispose();
     current = saved.next;
     best = saved.best;
@@ -210,7 +234,7 @@ export async function squeezeRelease(
       type: "phase",
       cycle: 0,
       phase: "dense",
-      detail: `${o.denseEpochs} epochs, ${o.regularizer} λ=${o.lambda}`,
+      detail: `${plural(o.denseEpochs, "epoch")}, ${o.regularizer} λ=${o.lambda}`,
     });
     await train(current, o.denseEpochs, o.denseLr, true, o.seed);
     const original = model.parameterCount();
@@ -233,7 +257,6 @@ export async function squeezeRelease(
   }
 
   let stopReason = `reached maxCycles (${o.maxCycles})`;
-  const exclude = o.excludeLayers.map((i) => (i < 0 ? prunableLayers(current).length + i : i));
   for (let t = state.first; t <= o.maxCycles; t++) {
     const t0 = performance.now();
     const cand = current.clone();
@@ -296,7 +319,7 @@ export async function squeezeRelease(
         : null;
       calibration.dispose();
       r.releaseChange = rel ? rel.change : NaN;
-      emit({ type: "phase", cycle: t, phase: "train", detail: `${o.trainEpochs} epochs` });
+      emit({ type: "phase", cycle: t, phase: "train", detail: plural(o.trainEpochs, "epoch") });
       await train(min, o.trainEpochs, o.lr, true, o.seed + 1000 * t + 1);
       current.dispose();
       current = min;
@@ -319,6 +342,7 @@ export async function squeezeRelease(
           removedAny: state.removedAny,
           rows,
           options: o,
+          start,
         },
         current,
         best,

@@ -1,5 +1,17 @@
 import type { ImportanceKind } from "../prune/importance.ts";
 import type { RegularizerKind } from "../prune/regularizers.ts";
+import {
+  CYCLE_OPTION_RANGES,
+  describeRange,
+  inRange,
+  type NumberRange,
+  type NumericCycleOption,
+} from "./option_ranges.ts";
+
+/** Importance criteria the cycle accepts. */
+export const CYCLE_IMPORTANCES: readonly ImportanceKind[] = ["unit", "magnitude"];
+/** Regularizers the cycle accepts. */
+export const CYCLE_REGULARIZERS: readonly RegularizerKind[] = ["group_lasso", "l1", "l2", "none"];
 
 /**
  * Options of the Squeeze-Release cycle. Defaults are METHOD.md's recipe for
@@ -69,34 +81,42 @@ export const DEFAULT_CYCLE_OPTIONS: Readonly<CycleOptions> = Object.freeze({
   maxCycles: 40,
 });
 
-/** Fills defaults and validates ranges; throws a `RangeError` naming the option. */
+/**
+ * Fills defaults and validates ranges ({@linkcode CYCLE_OPTION_RANGES}); throws a
+ * `RangeError` naming the option, its valid range and the value.
+ *
+ * @example
+ * ```ts
+ * import { resolveCycleOptions } from "./options.ts";
+ * console.assert(resolveCycleOptions({ maxCycles: 3 }).budgetFraction === 0.2);
+ * ```
+ */
 export function resolveCycleOptions(partial: Partial<CycleOptions> = {}): CycleOptions {
   const o: CycleOptions = {
     ...DEFAULT_CYCLE_OPTIONS,
     ...partial,
     excludeLayers: [...(partial.excludeLayers ?? [])],
   };
-  const check = (k: keyof CycleOptions, ok: boolean) => {
-    if (!ok) throw new RangeError(`cycle: option ${k} is out of range: ${JSON.stringify(o[k])}`);
+  for (const [k, r] of Object.entries(CYCLE_OPTION_RANGES) as [NumericCycleOption, NumberRange][]) {
+    if (!inRange(o[k], r)) {
+      throw new RangeError(
+        `cycle: option ${k} must be ${describeRange(r)}, got ${JSON.stringify(o[k])}`,
+      );
+    }
+  }
+  const oneOf = (k: "importance" | "regularizer", allowed: readonly string[]) => {
+    if (!allowed.includes(o[k])) {
+      throw new RangeError(
+        `cycle: option ${k} must be one of ${allowed.join(", ")}, got ${JSON.stringify(o[k])}`,
+      );
+    }
   };
-  const int = (v: number, min: number) => Number.isInteger(v) && v >= min;
-  check("seed", int(o.seed, 0));
-  check("denseEpochs", int(o.denseEpochs, 0));
-  check("fineTuneEpochs", int(o.fineTuneEpochs, 0));
-  check("trainEpochs", int(o.trainEpochs, 0));
-  check("batchSize", int(o.batchSize, 1));
-  check("maxCycles", int(o.maxCycles, 1));
-  check("patience", int(o.patience, 1));
-  check("denseLr", o.denseLr > 0);
-  check("lr", o.lr > 0);
-  check("unitFraction", o.unitFraction >= 0 && o.unitFraction < 1);
-  check("inputFraction", o.inputFraction >= 0 && o.inputFraction < 1);
-  check("budgetFraction", o.budgetFraction > 0 && o.budgetFraction < 1);
-  check("lambda", o.lambda >= 0);
-  check("alpha", o.alpha >= 0);
-  check("releaseMaxChange", o.releaseMaxChange > 0);
-  check("accuracyBudget", o.accuracyBudget >= 0);
-  check("importance", ["magnitude", "unit"].includes(o.importance));
-  check("regularizer", ["group_lasso", "l1", "l2", "none"].includes(o.regularizer));
+  oneOf("importance", CYCLE_IMPORTANCES);
+  oneOf("regularizer", CYCLE_REGULARIZERS);
+  if (!Array.isArray(o.excludeLayers) || !o.excludeLayers.every(Number.isInteger)) {
+    throw new RangeError(
+      `cycle: option excludeLayers must be layer indices, got ${JSON.stringify(o.excludeLayers)}`,
+    );
+  }
   return o;
 }

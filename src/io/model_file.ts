@@ -7,6 +7,8 @@ import { upgradeGraph } from "../graph/upgrade.ts";
 import { Parameter } from "../nn/parameter.ts";
 import { writeFileAtomic } from "./atomic_write.ts";
 import { decodeSafetensors, encodeSafetensors, type NamedArray } from "./safetensors.ts";
+import { readSafetensorsFile } from "./safetensors_file.ts";
+import { checkedMask } from "./mask_check.ts";
 
 /** Metadata key holding the JSON graph. */
 export const GRAPH_KEY = "squeeze.graph";
@@ -105,7 +107,8 @@ export function decodeModel(
       backend ?? referenceBackend(),
       t.data instanceof Float64Array ? "float64" : "float32",
     );
-    const m = tensors.get(MASK_PREFIX + name);
+    const raw = tensors.get(MASK_PREFIX + name);
+    const m = raw && checkedMask(file, MASK_PREFIX + name, raw, shape);
     if (m) p.mask = tensor(m.data, m.shape, { backend });
     params.set(name, p);
   }
@@ -118,11 +121,14 @@ export function decodeModel(
   return new GraphModule(graph, params).train(opts.training ?? false);
 }
 
-/** Loads a model saved by {@linkcode saveModel} (inference mode unless `training`). */
+/**
+ * Loads a model saved by {@linkcode saveModel}, in inference mode unless `training`. Only
+ * regular files are read, and no read goes past the sizes the file declares.
+ */
 export async function loadModel(
   path: string,
   backend?: Backend,
   opts: LoadOptions = {},
 ): Promise<GraphModule> {
-  return decodeModel(await Deno.readFile(path), path, backend, opts);
+  return decodeModel(await readSafetensorsFile(path), path, backend, opts);
 }

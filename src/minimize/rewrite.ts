@@ -4,7 +4,8 @@
  *
  * @module
  */
-import type { GraphModule } from "../graph/graph_module.ts";
+import { GraphModule } from "../graph/graph_module.ts";
+import { minimizedName, renamed } from "../graph/graph_name.ts";
 import { LAYER_OPS } from "../graph/layer_ops.ts";
 import { type Analysis, analyze } from "./analysis.ts";
 import { MinGraph } from "./min_graph.ts";
@@ -60,10 +61,12 @@ export function removableChannels(mg: MinGraph): number {
 
 /**
  * Minimizes a (masked) model: the exact structural rewrite of METHOD.md. The result is in
- * inference mode (call `.train()` to train it). Values may lose every channel (a layer of
- * width 0), and a network whose output no longer depends on its input becomes a constant.
- * Throws `UnsupportedLayerError` naming a layer the rules do not cover, and a `RangeError`
- * for non-finite weights or an empty model.
+ * inference mode (call `.train()` to train it) and its graph is renamed after its new
+ * widths (see `minimizedName`). Values may lose every channel (a layer of width 0), and a
+ * network whose output no longer depends on its input becomes a constant. Throws a
+ * `TypeError` for a module that is not a `GraphModule` (convert it with
+ * `toGraph`/`fromGraph`), `UnsupportedLayerError` naming a layer the rules do not cover,
+ * and a `RangeError` for non-finite weights or an empty model.
  *
  * @example
  * ```ts
@@ -81,6 +84,13 @@ export function minimize(model: GraphModule, opts: { maxRounds?: number } = {}):
   model: GraphModule;
   stats: MinimizeStats;
 } {
+  if (!(model instanceof GraphModule)) {
+    const got = (model as object | null)?.constructor?.name ?? String(model);
+    throw new TypeError(
+      `minimize: expected a GraphModule, got ${got}; convert it first: ` +
+        "const { graph, params } = toGraph(model, inputShape); minimize(fromGraph(graph, params))",
+    );
+  }
   const mg = new MinGraph(model);
   const removed: Record<string, number> = Object.fromEntries(Object.keys(RULES).map((k) => [k, 0]));
   const maxRounds = opts.maxRounds ?? 1000;
@@ -96,7 +106,8 @@ export function minimize(model: GraphModule, opts: { maxRounds?: number } = {}):
     if (changed === 0) break;
     if (rounds >= maxRounds) throw new Error(`minimize: no fixpoint after ${maxRounds} rounds`);
   }
-  const out = mg.toModule();
+  const min = mg.toModule();
+  const out = renamed(min, minimizedName(model.graph, denseWidths(min)));
   return {
     model: out,
     stats: {

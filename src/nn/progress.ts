@@ -15,6 +15,19 @@ export interface ProgressSink {
   summaryOnly?: boolean;
 }
 
+/**
+ * `1 epoch`, `2 epochs`.
+ *
+ * @example
+ * ```ts
+ * import { plural } from "./progress.ts";
+ * console.assert(plural(1, "epoch") === "1 epoch" && plural(0, "epoch") === "0 epochs");
+ * ```
+ */
+export function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? "" : "s"}`;
+}
+
 /** Standard error as a sink (TTY detected). */
 export function stderrSink(): ProgressSink {
   const enc = new TextEncoder();

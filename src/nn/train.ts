@@ -2,7 +2,14 @@ import { backward } from "../autograd/backward.ts";
 import { noGrad } from "../autograd/tape.ts";
 import { crossEntropy } from "../ops/loss.ts";
 import { add } from "../ops/elementwise.ts";
-import { type Batch, batchCount, batches, type Dataset, datasetSize } from "../data/dataset.ts";
+import {
+  type Batch,
+  batchCount,
+  batches,
+  checkDataset,
+  type Dataset,
+  datasetSize,
+} from "../data/dataset.ts";
 import { Rng } from "../tensor/random.ts";
 import { tidy } from "../tensor/scope.ts";
 import type { Tensor } from "../tensor/tensor.ts";
@@ -34,8 +41,19 @@ export function argmaxRows(logits: ArrayLike<number>, rows: number, classes: num
   return out;
 }
 
+/** Throws when `logits` has not one column per class of `data`. */
+function checkClasses(who: string, logits: Tensor, data: Dataset): void {
+  const got = logits.shape[1];
+  if (got !== data.classes) {
+    throw new RangeError(
+      `${who}: the model gives ${got} outputs per sample but dataset "${data.name}" has ${data.classes} classes`,
+    );
+  }
+}
+
 /**
- * Evaluates `model` on `data` in eval mode without recording gradients.
+ * Evaluates `model` on `data` in eval mode without recording gradients. An empty or
+ * inconsistent dataset, or a model without one output per class, is a `RangeError`.
  *
  * @example
  * ```ts
@@ -50,6 +68,7 @@ export async function evaluate(
   data: Dataset,
   opts: { batchSize?: number } = {},
 ): Promise<EvalResult> {
+  checkDataset(data, "evaluate", { nonEmpty: true });
   const wasTraining = model.training;
   model.eval();
   let lossSum = 0, correct = 0;
@@ -59,6 +78,7 @@ export async function evaluate(
       const [loss, logits] = noGrad(() =>
         tidy(() => {
           const logits = model.forward(b.x);
+          checkClasses("evaluate", logits, data);
           return [crossEntropy(logits, b.y, { reduction: "sum" }), logits];
         })
       );
@@ -119,7 +139,9 @@ export interface FitOptions<M extends Module = Module> {
 /**
  * Trains `model` with cross-entropy on `data`: seeded shuffling, a progress bar and a
  * per-epoch summary line. Returns the per-epoch summaries. Asynchronous because GPU
- * backends read the batch loss back asynchronously (one small read per step).
+ * backends read the batch loss back asynchronously (one small read per step). An empty
+ * or inconsistent dataset, or a model without one output per class, is a `RangeError`
+ * before any step.
  */
 export async function fit<M extends Module>(
   model: M,
@@ -130,6 +152,8 @@ export async function fit<M extends Module>(
   if (!Number.isInteger(epochs) || epochs < 0) {
     throw new RangeError(`fit: epochs must be an integer ≥ 0, got ${epochs}`);
   }
+  checkDataset(data, "fit", { nonEmpty: true });
+  if (opts.validation) checkDataset(opts.validation, "fit (validation)", { nonEmpty: true });
   const batchSize = opts.batchSize ?? 128;
   const rng = new Rng(opts.seed ?? 0);
   const sink = opts.progress === false ? null : opts.progress ?? stderrSink();
@@ -143,7 +167,7 @@ export async function fit<M extends Module>(
     let lossSum = 0, correct = 0, seen = 0;
     for (const b of batches(data, { batchSize, shuffle: rng, backend })) {
       if (opts.schedule) opts.optimizer.lr = opts.schedule(opts.optimizer.steps);
-      const [ce, logits] = tidy(() => stepTensors(model, b, opts));
+      const [ce, logits] = tidy(() => stepTensors(model, b, { ...opts, data }));
       b.x.dispose();
       const [l, lg] = await Promise.all([ce.data(), logits.data()]);
       ce.dispose();
@@ -181,14 +205,16 @@ function hitsOf(logits: ArrayLike<number>, labels: Int32Array, classes: number):
 
 /**
  * One optimization step on a batch (forward, backward, optimizer step); returns the
- * batch's mean cross-entropy and its logits as tensors (nothing is read back).
+ * batch's mean cross-entropy and its logits as tensors (nothing is read back). With
+ * `data`, the logits must have one column per class of it (checked before the step).
  */
 export function stepTensors<M extends Module>(
   model: M,
   b: Batch,
-  opts: Pick<FitOptions<M>, "optimizer" | "regularizer">,
+  opts: Pick<FitOptions<M>, "optimizer" | "regularizer"> & { data?: Dataset },
 ): [Tensor, Tensor] {
   const logits = model.forward(b.x);
+  if (opts.data) checkClasses("fit", logits, opts.data);
   const ce = crossEntropy(logits, b.y);
   const reg = opts.regularizer?.(model) ?? null;
   const total = reg ? add(ce, reg) : ce;

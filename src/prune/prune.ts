@@ -8,6 +8,7 @@ import type { GraphModule } from "../graph/graph_module.ts";
 import { prunableLayers } from "./chain.ts";
 import { ensureMasks, maskParamWhere, maskWhere } from "./masks.ts";
 import { type PruneUnit, pruneUnits } from "./units.ts";
+import { kthSmallest } from "./select.ts";
 
 /** What the structured step removed. */
 export interface StructuredResult {
@@ -49,12 +50,13 @@ export function pruneWeakestUnits(
   ensureMasks(model);
   const um = pruneUnits(model);
   const families = [...new Set(um.units.map((u) => u.family))];
-  const zero = new Map<string, Set<number>>();
+  const params = model.namedParameters();
+  const zero = new Map<string, Uint8Array>();
   const take = (u: PruneUnit) => {
     for (const e of [...u.writers, ...u.readers]) {
-      const s = zero.get(e.param) ?? new Set<number>();
-      for (const i of e.indices) s.add(i);
-      zero.set(e.param, s);
+      let flags = zero.get(e.param);
+      if (!flags) zero.set(e.param, flags = new Uint8Array(params.get(e.param)!.size));
+      for (const i of e.indices) flags[i] = 1;
     }
   };
   const units = families.map((f) => {
@@ -64,8 +66,7 @@ export function pruneWeakestUnits(
   });
   const deadIn = weakest(um.inputs, inputFraction);
   deadIn.forEach(take);
-  const params = model.namedParameters();
-  for (const [name, set] of zero) maskParamWhere(params.get(name)!, (i) => set.has(i));
+  for (const [name, flags] of zero) maskParamWhere(params.get(name)!, (i) => flags[i] === 1);
   return { units, families, inputs: deadIn.length };
 }
 
@@ -77,9 +78,60 @@ export interface BudgetOptions {
   exclude?: readonly number[];
 }
 
+/** One layer's weights and scores, for {@linkcode cutLowest}. */
+interface Scored {
+  /** Index of the prunable layer. */
+  layer: number;
+  /** Weight values (0 = pruned, never a candidate). */
+  weights: ArrayLike<number>;
+  /** Scores, same layout. */
+  scores: Float64Array;
+}
+
+/**
+ * Marks in `cut` the `count` nonzero weights of `group` with the lowest scores, ties
+ * broken by layer, then index: the order of a sort by (score, layer, index), found in
+ * linear time by selecting the `count`-th score ({@linkcode kthSmallest}).
+ */
+function cutLowest(group: Scored[], count: number, cut: Uint8Array[]): void {
+  if (count <= 0) return;
+  let n = 0;
+  for (const g of group) for (let k = 0; k < g.weights.length; k++) if (g.weights[k] !== 0) n++;
+  const values = new Float64Array(n);
+  let at = 0;
+  for (const g of group) {
+    for (let k = 0; k < g.weights.length; k++) {
+      if (g.weights[k] === 0) continue;
+      if (Number.isNaN(g.scores[k])) {
+        throw new RangeError(`pruneToBudget: score ${k} of prunable layer ${g.layer} is NaN`);
+      }
+      values[at++] = g.scores[k];
+    }
+  }
+  const threshold = kthSmallest(values, count - 1);
+  let left = count;
+  for (const g of group) {
+    for (let k = 0; k < g.weights.length; k++) {
+      if (g.weights[k] !== 0 && g.scores[k] < threshold) {
+        cut[g.layer][k] = 1;
+        left--;
+      }
+    }
+  }
+  for (const g of group) {
+    for (let k = 0; k < g.weights.length && left > 0; k++) {
+      if (g.weights[k] !== 0 && g.scores[k] === threshold) {
+        cut[g.layer][k] = 1;
+        left--;
+      }
+    }
+  }
+}
+
 /**
  * Masks the lowest-scoring unmasked weights until at most `budget` nonzero weights remain
- * (over all prunable weights). Returns the nonzero count afterwards.
+ * (over all prunable weights), in time linear in the number of weights. Ties are broken
+ * by layer, then index. Returns the nonzero count afterwards.
  */
 export function pruneToBudget(
   model: GraphModule,
@@ -95,33 +147,31 @@ export function pruneToBudget(
     );
   }
   const exclude = new Set(opts.exclude ?? []);
-  const live = layers.map((l) => {
-    const w = l.weight.toArray();
-    const idx: number[] = [];
-    for (let k = 0; k < w.length; k++) if (w[k] !== 0) idx.push(k);
-    return idx;
-  });
-  const total = live.reduce((s, l) => s + l.length, 0);
+  const all: Scored[] = layers.map((l, layer) => ({
+    layer,
+    weights: l.weight.toArray(),
+    scores: scores[layer],
+  }));
+  const nonzeros = (g: Scored) => {
+    let c = 0;
+    for (let k = 0; k < g.weights.length; k++) if (g.weights[k] !== 0) c++;
+    return c;
+  };
+  const live = all.map(nonzeros);
+  const total = live.reduce((s, c) => s + c, 0);
   let excess = total - Math.max(0, Math.floor(budget));
   if (excess <= 0) return total;
-  const candidates = layers.map((_, li) => (exclude.has(li) ? [] : live[li]));
-  const prunable = candidates.reduce((s, c) => s + c.length, 0);
+  const candidates = all.filter((g) => !exclude.has(g.layer));
+  const prunable = candidates.reduce((s, g) => s + live[g.layer], 0);
   if (excess > prunable) excess = prunable;
-  const cut: Set<number>[] = layers.map(() => new Set());
-  if ((opts.scope ?? "global") === "global") {
-    const all: [number, number, number][] = [];
-    candidates.forEach((c, li) => c.forEach((k) => all.push([scores[li][k], li, k])));
-    all.sort((a, b) => a[0] - b[0] || a[1] - b[1] || a[2] - b[2]);
-    for (let i = 0; i < excess; i++) cut[all[i][1]].add(all[i][2]);
-  } else {
+  const cut = layers.map((l) => new Uint8Array(l.weight.size));
+  if ((opts.scope ?? "global") === "global") cutLowest(candidates, excess, cut);
+  else {
     const frac = excess / prunable;
-    candidates.forEach((c, li) => {
-      const sorted = [...c].sort((a, b) => scores[li][a] - scores[li][b] || a - b);
-      for (const k of sorted.slice(0, Math.round(frac * c.length))) cut[li].add(k);
-    });
+    for (const g of candidates) cutLowest([g], Math.round(frac * live[g.layer]), cut);
   }
   let removed = 0;
-  cut.forEach((set, li) => (removed += maskWhere(model, li, (k) => set.has(k))));
+  cut.forEach((c, li) => (removed += maskWhere(model, li, (k) => c[k] === 1)));
   return total - removed;
 }
 

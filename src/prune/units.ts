@@ -20,7 +20,7 @@ export interface Entries {
   /** Parameter name. */
   param: string;
   /** Flat element indices. */
-  indices: number[];
+  indices: Int32Array;
 }
 
 /** A structured pruning unit. */
@@ -73,14 +73,18 @@ export function pruneUnits(model: GraphModule): UnitMap {
   const columns = (r: GraphNode, c: number): Entries => {
     const w = mg.param(r, "weight")!;
     const [o, k] = w.shape, t = tapsOf(w.shape);
-    const indices: number[] = [];
-    for (let j = 0; j < o; j++) for (let q = 0; q < t; q++) indices.push((j * k + c) * t + q);
+    const indices = new Int32Array(o * t);
+    for (let j = 0, at = 0; j < o; j++) {
+      for (let q = 0; q < t; q++) indices[at++] = (j * k + c) * t + q;
+    }
     return { param: r.params.weight, indices };
   };
   const channel = (name: string, c: number): Entries => {
     const p = mg.params.get(name)!;
     const per = p.data.length / p.shape[0];
-    return { param: name, indices: Array.from({ length: per }, (_, i) => c * per + i) };
+    const indices = new Int32Array(per);
+    for (let i = 0; i < per; i++) indices[i] = c * per + i;
+    return { param: name, indices };
   };
   const own = cc.classes.map((cls) => {
     const writers: Entries[] = [], rs: Entries[] = [];

@@ -11,6 +11,7 @@ import type { GraphModule } from "../graph/graph_module.ts";
 import { prunableLayers } from "../prune/chain.ts";
 import { clearMasks } from "../prune/masks.ts";
 import { Rng } from "../tensor/random.ts";
+import { describeNonFinite, nonFiniteParameters } from "../nn/finite.ts";
 import type { Tensor } from "../tensor/tensor.ts";
 
 /** Options of {@linkcode release}. */
@@ -49,7 +50,9 @@ function relativeChange(a: ArrayLike<number>, b: ArrayLike<number>): number {
 }
 
 /**
- * Releases `model` in place and reports what happened.
+ * Releases `model` in place and reports what happened. A model holding NaN or ±Infinity
+ * is refused with a `RangeError` naming the parameter (noise scaled by such a tensor's
+ * rms would be meaningless).
  *
  * @example
  * ```ts
@@ -69,6 +72,8 @@ export function release(model: GraphModule, opts: ReleaseOptions = {}): ReleaseR
   }
   const maxChange = opts.maxChange ?? 0.05;
   const maxHalvings = opts.maxHalvings ?? 8;
+  const bad = nonFiniteParameters(model)[0];
+  if (bad) throw new RangeError(`release: ${describeNonFinite(bad)}`);
   clearMasks(model);
   const layers = prunableLayers(model);
   const originals = layers.map((l) => l.weight.toArray());

@@ -1,25 +1,10 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { main } from "../../src/cli/main.ts";
+import { runCli as run } from "./run_cli.ts";
 import { fromGraph, toGraph } from "../../src/graph/convert.ts";
 import { saveModel } from "../../src/io/model_file.ts";
 import { mlp } from "../../src/nn/models.ts";
 import { tensor } from "../../src/tensor/create.ts";
-
-/** Runs the CLI capturing console output. */
-async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [], err: string[] = [];
-  const log = console.log, error = console.error;
-  console.log = (...a: unknown[]) => out.push(a.join(" "));
-  console.error = (...a: unknown[]) => err.push(a.join(" "));
-  try {
-    const code = await main(args);
-    return { code, out: out.join("\n"), err: err.join("\n") };
-  } finally {
-    console.log = log;
-    console.error = error;
-  }
-}
 
 Deno.test("main(): help, unknown commands and bad flags give usage errors with exit code 2", async () => {
   assert.equal((await run([])).code, 2);
@@ -93,7 +78,7 @@ Deno.test("prune → minimize → release → eval: the CLI pipeline on a saved 
     assert.equal(mi.code, 0, mi.err);
     assert.match(
       mi.out,
-      /minimized: 32,430 → \d[\d,]* parameters .*widths \d+-30-15-10.*max rel diff on the test set/,
+      /minimized p → p-\d+-30-15-10: 32,430 → \d[\d,]* parameters .*widths \d+-30-15-10.*max rel diff on the test set/,
     );
     const ev1 = await run(["eval", p]), ev2 = await run(["eval", q]);
     assert.equal(ev1.out, ev2.out, "masked and minimized models score the same");
@@ -132,6 +117,7 @@ Deno.test("cycle: runs end to end on real MNIST (tiny settings), writes the repo
     ]);
     assert.equal(r.code, 0, r.err);
     assert.match(r.out, /squeeze-release on 784-16-10 .* backend wasm/);
+    assert.match(r.out, /^\[cycle 0\] dense: 1 epoch, group_lasso/m);
     assert.match(r.out, /cycle\s+params\s+bytes\s+ratio\s+widths/);
     assert.match(r.out, /reloaded test accuracy [\d.]+% \(reproduced\)/);
     const report = JSON.parse(await Deno.readTextFile(join(dir, "report.json")));

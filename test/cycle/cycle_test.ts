@@ -122,7 +122,10 @@ Deno.test("resolveCycleOptions(): defaults are METHOD.md's recipe; bad values ar
   ], [0.2, 0.15, 0.07, 0.01, 3e-4, 2, 2, 5e-4]);
   assert.throws(
     () => resolveCycleOptions({ budgetFraction: 1.5 }),
-    /option budgetFraction is out of range: 1.5/,
+    /option budgetFraction must be a number in \(0, 1\), got 1\.5/,
   );
-  assert.throws(() => resolveCycleOptions({ patience: 0 }), /patience/);
+  assert.throws(
+    () => resolveCycleOptions({ patience: 0 }),
+    /option patience must be an integer in \[1, 1000\], got 0/,
+  );
 });

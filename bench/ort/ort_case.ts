@@ -3,12 +3,17 @@
  * because ORT fixes its thread count once per process. Prints one JSON line:
  * `{ "gflops": [...] }` in the order of CASES.
  *
- *   deno run -A bench/ort_case.ts --threads 2
+ *   deno run -A --lock=bench/ort/deno.lock bench/ort/ort_case.ts --threads 2
  */
 import { parseArgs } from "node:util";
-import * as ort from "onnxruntime-web";
-import onnxProto from "onnx-proto";
-import { BENCH_CASES, type BenchCase, timeAsync } from "./bench_cases.ts";
+// Bench-only packages: named here with their own lock file (bench/ort/deno.lock), not in
+// deno.json's import map or deno.lock, so that running the module never installs them
+// (protobufjs, under onnx-proto, has build scripts Deno warns about).
+// deno-lint-ignore no-import-prefix -- kept out of deno.json on purpose (see above)
+import * as ort from "npm:onnxruntime-web@1.30.0";
+// deno-lint-ignore no-import-prefix -- kept out of deno.json on purpose (see above)
+import onnxProto from "npm:onnx-proto@8.0.1";
+import { BENCH_CASES, type BenchCase, timeAsync } from "../bench_cases.ts";
 
 // deno-lint-ignore no-explicit-any
 const onnx = (onnxProto as any).onnx ?? onnxProto;
@@ -17,7 +22,7 @@ const { values } = parseArgs({
   options: { threads: { type: "string", default: "1" } },
 });
 ort.env.wasm.numThreads = Number(values.threads);
-ort.env.wasm.wasmPaths = new URL("./", import.meta.resolve("onnxruntime-web")).href;
+ort.env.wasm.wasmPaths = new URL("./", import.meta.resolve("npm:onnxruntime-web@1.30.0")).href;
 ort.env.logLevel = "error";
 
 const valueInfo = (name: string, shape: number[]) => ({
