@@ -213,7 +213,13 @@ export { type DatasetName, loadSplits, type Splits } from "./src/data/load.ts";
 export { AtomicFile, writeFileAtomic } from "./src/io/atomic_write.ts";
 export { readSafetensorsFile } from "./src/io/safetensors_file.ts";
 export { decodeSafetensors, encodeSafetensors, type NamedArray } from "./src/io/safetensors.ts";
-export { decodeModel, encodeModel, loadModel, saveModel } from "./src/io/model_file.ts";
+export {
+  decodeModel,
+  encodeModel,
+  loadModel,
+  type LoadOptions,
+  saveModel,
+} from "./src/io/model_file.ts";
 
 export {
   denseChain,
@@ -247,7 +253,7 @@ export { type RegularizerKind, structureRegularizer } from "./src/prune/regulari
 export { kthSmallest } from "./src/prune/select.ts";
 
 export { type Analysis, analyze, type Lattice } from "./src/minimize/analysis.ts";
-export { MinGraph, type ParamData } from "./src/minimize/min_graph.ts";
+export { MinGraph, type ParamData, type ParamUse } from "./src/minimize/min_graph.ts";
 export {
   denseWidths,
   minimize,

@@ -4,7 +4,7 @@ import type { Graph } from "./ir.ts";
 const WIDTHS_SUFFIX = /(^|-)\d+(-\d+)*$/;
 
 /**
- * The name of a graph after minimization to `widths` (first input width, then every dense
+ * The name of a minimized graph with `widths` (first input width, then every dense
  * layer's output width): for an MLP (its dense layers are all linear) the widths replace
  * the trailing widths of the old name (`784-300-100-10` → `357-53-19-10`, `lenet` →
  * `lenet-357-53-19-10`); any other graph gets `-min` once (`convnext-222` →

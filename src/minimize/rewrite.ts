@@ -107,7 +107,7 @@ export function minimize(model: GraphModule, opts: { maxRounds?: number } = {}):
     if (rounds >= maxRounds) throw new Error(`minimize: no fixpoint after ${maxRounds} rounds`);
   }
   const min = mg.toModule();
-  const out = renamed(min, minimizedName(model.graph, denseWidths(min)));
+  const out = renamed(min, minimizedName(min.graph, denseWidths(min)));
   return {
     model: out,
     stats: {

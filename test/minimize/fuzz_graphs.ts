@@ -356,9 +356,9 @@ function cnnOneByOne(rng: Rng, place: Place): FuzzCase {
 function randomMasks(c: FuzzCase, rng: Rng): void {
   const params = c.model.namedParameters();
   const zero = new Map<string, Set<number>>();
-  const take = (param: string, idx: number[]) => {
+  const take = (param: string, idx: ArrayLike<number>) => {
     const s = zero.get(param) ?? new Set<number>();
-    idx.forEach((i) => s.add(i));
+    for (let k = 0; k < idx.length; k++) s.add(idx[k]);
     zero.set(param, s);
   };
   for (const u of pruneUnits(c.model).units) {
