@@ -1,8 +1,8 @@
 /**
  * Subnormal float32 values: magnitudes below the smallest normal float32, 2⁻¹²⁶ ≈ 1.18e-38.
- * The Wasm and WebGPU backends flush them to a zero of the same sign (the semantics of
- * GPUs and `torch.set_flush_denormal(True)`), because x86 computes with them up to 100×
- * slower; the reference backend keeps exact IEEE arithmetic.
+ * The Wasm and WebGPU backends flush them to zero (the semantics of GPUs and
+ * `torch.set_flush_denormal(True)`), because x86 computes with them up to 100× slower;
+ * the reference backend keeps exact IEEE arithmetic.
  *
  * @module
  */
@@ -41,19 +41,18 @@ export function countSubnormals(data: ArrayLike<number>): number {
 }
 
 /**
- * A float32 copy of `data` with every subnormal replaced by a zero of the same sign (what
- * the flushing backends store).
+ * A float32 copy of `data` with every subnormal (and −0) replaced by +0, what the flushing
+ * backends store.
  *
  * @example
  * ```ts
  * import { flushedCopy } from "./subnormal.ts";
  * const y = flushedCopy(new Float32Array([1e-40, -1e-40, 2]));
- * console.assert(y[0] === 0 && Object.is(y[1], -0) && y[2] === 2);
+ * console.assert(Object.is(y[0], 0) && Object.is(y[1], 0) && y[2] === 2);
  * ```
  */
 export function flushedCopy(data: ArrayLike<number>): Float32Array<ArrayBuffer> {
   const out = Float32Array.from(data);
-  const bits = new Uint32Array(out.buffer);
-  for (let i = 0; i < bits.length; i++) if ((bits[i] & 0x7f800000) === 0) bits[i] &= 0x80000000;
+  for (let i = 0; i < out.length; i++) if (Math.abs(out[i]) < FLOAT32_MIN_NORMAL) out[i] = 0;
   return out;
 }

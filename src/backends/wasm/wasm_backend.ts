@@ -190,8 +190,8 @@ const KERNELS: ReadonlySet<KernelName> = new Set(ALL_KERNELS);
  * reference loops on zero-copy views of the same memory. float32 only. Picks the
  * relaxed-SIMD build when the engine validates it, else plain SIMD.
  *
- * Subnormal floats (|x| < 2⁻¹²⁶ ≈ 1.18e-38) are flushed to zero of the same sign, as on GPUs
- * and with `torch.set_flush_denormal(True)`: uploads and writes are flushed, and every kernel
+ * Subnormal floats (|x| < 2⁻¹²⁶ ≈ 1.18e-38) are flushed to zero, as on GPUs and with
+ * `torch.set_flush_denormal(True)`: uploads and writes are flushed, and every kernel
  * flushes what it stores, so no kernel reads or returns one (x86 computes them up to 100×
  * slower). The reference backend keeps exact IEEE arithmetic.
  *
