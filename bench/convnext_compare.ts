@@ -20,6 +20,7 @@ import { batches } from "../src/data/dataset.ts";
 import { type DatasetName, loadSplits } from "../src/data/load.ts";
 import { GraphModule } from "../src/graph/graph_module.ts";
 import { writeFileAtomic } from "../src/io/atomic_write.ts";
+import { validateGraph } from "../src/graph/validate.ts";
 import { loadModel } from "../src/io/model_file.ts";
 import { verify } from "../src/minimize/verify.ts";
 import { evaluate } from "../src/nn/train.ts";
@@ -51,12 +52,14 @@ const minimized = await loadModel(join(dir, "minimized.safetensors"), backend);
 /** The same graph with every CompensatedLayerNorm reset to plain LayerNorm over its kept channels. */
 function sliced(m: GraphModule): { model: GraphModule; compensated: number } {
   const graph = structuredClone(m.graph);
+  const shapes = validateGraph(graph).shapes;
   let compensated = 0;
   for (const n of graph.nodes) {
     if (n.op !== "layer_norm") continue;
-    const c = graph.params[n.params.weight][0];
+    const c = shapes.get(n.inputs[0])![1];
     if ((n.attrs.width ?? c) !== c) compensated++;
-    n.attrs = { ...n.attrs, width: c, s1: 0, s2: 0 };
+    const { kbar: _k, m2: _m, ...rest } = n.attrs;
+    n.attrs = { ...rest, width: c };
   }
   const params = new Map([...m.namedParameters()].map(([k, p]) => [k, Parameter.from(p)]));
   return { model: new GraphModule(graph, params), compensated };
