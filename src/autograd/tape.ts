@@ -1,34 +1,9 @@
 /**
- * Recording switch for reverse-mode autograd. While enabled, every op whose inputs
- * require gradients stores a {@linkcode TapeNode} on its output; `backward` replays those
- * nodes in reverse topological order.
+ * The recording switch of reverse-mode autograd, re-exported where autograd lives. It is
+ * defined in `src/tensor/grad_mode.ts`, below the ops, so that forward ops (and the
+ * inference entry, `src/runtime/mod.ts`) need nothing from `src/autograd/`.
  *
  * @module
  */
-let enabled = true;
-
-/** Whether ops currently record gradients. */
-export function isGradEnabled(): boolean {
-  return enabled;
-}
-
-/**
- * Runs `fn` with recording off (evaluation, optimizer steps, gradient rules).
- *
- * @example
- * ```ts
- * import { isGradEnabled, noGrad } from "./tape.ts";
- * noGrad(() => console.assert(!isGradEnabled()));
- * ```
- */
-export function noGrad<T>(fn: () => T): T {
-  const prev = enabled;
-  enabled = false;
-  try {
-    return fn();
-  } finally {
-    enabled = prev;
-  }
-}
-
+export { isGradEnabled, noGrad } from "../tensor/grad_mode.ts";
 export type { TapeNode } from "../tensor/tensor.ts";

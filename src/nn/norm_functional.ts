@@ -6,7 +6,7 @@
  * @module
  */
 import type { Tensor } from "../tensor/tensor.ts";
-import { noGrad } from "../autograd/tape.ts";
+import { noGrad } from "../tensor/grad_mode.ts";
 import { add, mul, scale, sub, unary } from "../ops/elementwise.ts";
 import { mean, sum } from "../ops/reduce.ts";
 import { indexSelect, reshape } from "../ops/shape_ops.ts";

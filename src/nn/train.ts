@@ -1,5 +1,5 @@
 import { backward } from "../autograd/backward.ts";
-import { noGrad } from "../autograd/tape.ts";
+import { noGrad } from "../tensor/grad_mode.ts";
 import { crossEntropy } from "../ops/loss.ts";
 import { add } from "../ops/elementwise.ts";
 import {

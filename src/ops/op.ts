@@ -5,7 +5,7 @@
  * @module
  */
 import type { Backend } from "../backends/backend.ts";
-import { isGradEnabled } from "../autograd/tape.ts";
+import { isGradEnabled } from "../tensor/grad_mode.ts";
 import { formatShape, type Shape, sizeOf } from "../tensor/shape.ts";
 import { Tensor } from "../tensor/tensor.ts";
 

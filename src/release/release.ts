@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { noGrad } from "../autograd/tape.ts";
+import { noGrad } from "../tensor/grad_mode.ts";
 import type { GraphModule } from "../graph/graph_module.ts";
 import { prunableLayers } from "../prune/chain.ts";
 import { clearMasks } from "../prune/masks.ts";
