@@ -274,6 +274,7 @@ export {
   CONTRACT_TOLERANCE,
   MinimizationError,
   verify,
+  verifyOn,
   type VerifyResult,
 } from "./src/minimize/verify.ts";
 
@@ -284,7 +285,6 @@ export {
   type CycleResult,
   type CycleRunSettings,
   squeezeRelease,
-  verifyOn,
 } from "./src/cycle/cycle.ts";
 export {
   CYCLE_IMPORTANCES,

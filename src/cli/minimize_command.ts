@@ -1,6 +1,5 @@
 import { minimize } from "../minimize/rewrite.ts";
-import { MinimizationError } from "../minimize/verify.ts";
-import { verifyOn } from "../cycle/cycle.ts";
+import { CONTRACT_TOLERANCE, MinimizationError, verifyOn } from "../minimize/verify.ts";
 import { type OptionSpec, parse } from "./args.ts";
 import { datasetArg, loadTestSet } from "./dataset_arg.ts";
 import { loadModelArg, modelPathArg } from "./model_arg.ts";
@@ -43,9 +42,9 @@ export async function minimizeCommand(args: string[]): Promise<void> {
   const { model: min, stats } = minimize(model);
   const test = await loadTestSet(dataset);
   const rel = verifyOn(model, min, test);
-  if (!(rel <= 1e-5)) {
+  if (!(rel <= CONTRACT_TOLERANCE)) {
     throw new MinimizationError(
-      `minimize: result differs from the masked model by ${rel} (contract 1e-5)`,
+      `minimize: result differs from the masked model by ${rel} (contract ${CONTRACT_TOLERANCE.toExponential()})`,
     );
   }
   await saveOutput(out, min);

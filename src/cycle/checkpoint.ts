@@ -7,7 +7,10 @@ import type { CycleOptions } from "./options.ts";
 import type { CycleRow } from "./report.ts";
 import type { RunIdentity } from "./run_identity.ts";
 
-/** Driver state saved after every cycle, so an interrupted run resumes. */
+/**
+ * The cycle driver's state: the one record `squeezeRelease` updates as it goes, saved as it
+ * is after every cycle, so that an interrupted run resumes.
+ */
 export interface CycleState {
   /** Format version. */
   version: 1;

@@ -11,7 +11,7 @@ import { batches, type Dataset } from "../data/dataset.ts";
 import type { GraphModule } from "../graph/graph_module.ts";
 import { denseWidths, minimize } from "../minimize/rewrite.ts";
 import { formatStructure } from "./structure.ts";
-import { MinimizationError, verify } from "../minimize/verify.ts";
+import { CONTRACT_TOLERANCE, MinimizationError, verifyOn } from "../minimize/verify.ts";
 import { AdamW } from "../nn/optim/adamw.ts";
 import { plural, type ProgressSink } from "../nn/progress.ts";
 import { cosineLr } from "../nn/schedule.ts";
@@ -24,7 +24,7 @@ import { structureRegularizer } from "../prune/regularizers.ts";
 import { release } from "../release/release.ts";
 import type { Tensor } from "../tensor/tensor.ts";
 import { tidy } from "../tensor/scope.ts";
-import { CHECKPOINT_FILES, loadCheckpoint, saveCheckpoint } from "./checkpoint.ts";
+import { CHECKPOINT_FILES, type CycleState, loadCheckpoint, saveCheckpoint } from "./checkpoint.ts";
 import { saveModel } from "../io/model_file.ts";
 import { copyParameters, moveModel } from "../graph/move.ts";
 import type { Backend } from "../backends/backend.ts";
@@ -99,7 +99,7 @@ export interface TrainPhase {
  */
 export async function trainPhase(m: GraphModule, train: Dataset, p: TrainPhase): Promise<void> {
   if (p.epochs === 0) return;
-  if (p.backend && p.backend !== m.parameters()[0]?.backend) {
+  if (p.backend && p.backend !== m.backend) {
     const there = await moveModel(m, p.backend);
     await trainPhase(there, train, { ...p, backend: undefined });
     await copyParameters(there, m);
@@ -118,17 +118,6 @@ export async function trainPhase(m: GraphModule, train: Dataset, p: TrainPhase):
     progress: p.progress,
   });
   optimizer.dispose();
-}
-
-/** Max of METHOD.md's contract measure over a dataset, in batches. */
-export function verifyOn(masked: GraphModule, minimized: GraphModule, data: Dataset): number {
-  let worst = 0;
-  for (const b of batches(data, { batchSize: 500, backend: masked.parameters()[0].backend })) {
-    const r = tidy(() => verify(masked, minimized, b.x));
-    b.x.dispose();
-    worst = Number.isNaN(r.maxRel) ? NaN : Math.max(worst, r.maxRel);
-  }
-  return worst;
 }
 
 /**
@@ -197,19 +186,12 @@ export async function squeezeRelease(
     };
   };
 
+  // The run's one state record: the loop updates it, checkpoints save it as it is.
+  let state: CycleState;
   let current = model.clone();
   let best = model;
-  let rows: CycleRow[];
-  let state: {
-    nonzeros: number;
-    denseVal: number;
-    original: number;
-    noRemoval: number;
-    removedAny: boolean;
-    first: number;
-  };
   const saved = settings.resume && settings.checkpointDir
-    ? await loadCheckpoint(settings.checkpointDir, model.parameters()[0]?.backend)
+    ? await loadCheckpoint(settings.checkpointDir, model.backend)
     : null;
   const start = runIdentity(model, data);
   if (saved) {
@@ -218,16 +200,9 @@ export async function squeezeRelease(
     current.dispose();
     current = saved.next;
     best = saved.best;
-    rows = saved.state.rows;
-    state = {
-      nonzeros: saved.state.nonzeros,
-      denseVal: saved.state.denseValAccuracy,
-      original: saved.state.originalParams,
-      noRemoval: saved.state.noRemoval,
-      removedAny: saved.state.removedAny,
-      first: saved.state.nextCycle,
-    };
-    emit({ type: "resume", cycle: state.first });
+    // Only the resumable options may differ; the run goes on under the ones asked for now.
+    state = Object.assign(saved.state, { options: o, start });
+    emit({ type: "resume", cycle: state.nextCycle });
   } else {
     const t0 = performance.now();
     emit({
@@ -243,21 +218,24 @@ export async function squeezeRelease(
       await Deno.mkdir(settings.checkpointDir, { recursive: true });
       await saveModel(join(settings.checkpointDir, CHECKPOINT_FILES.dense), current);
     }
-    rows = [dense];
     best = current.clone();
     state = {
+      version: 1,
+      nextCycle: 1,
       nonzeros: dense.nonzeros,
-      denseVal: dense.valAccuracy,
-      original,
+      denseValAccuracy: dense.valAccuracy,
+      originalParams: original,
       noRemoval: 0,
       removedAny: false,
-      first: 1,
+      rows: [dense],
+      options: o,
+      start,
     };
     emit({ type: "cycle", row: dense, accepted: true });
   }
 
   let stopReason = `reached maxCycles (${o.maxCycles})`;
-  for (let t = state.first; t <= o.maxCycles; t++) {
+  for (let t = state.nextCycle; t <= o.maxCycles; t++) {
     const t0 = performance.now();
     const cand = current.clone();
     const before = denseWidths(cand);
@@ -275,16 +253,22 @@ export async function squeezeRelease(
     emit({ type: "phase", cycle: t, phase: "minimize", detail: "" });
     const { model: min } = minimize(cand);
     const maxRelDiff = verifyOn(cand, min, data.test);
-    if (!(maxRelDiff <= 1e-5)) {
+    if (!(maxRelDiff <= CONTRACT_TOLERANCE)) {
       throw new MinimizationError(
-        `cycle ${t}: minimized model differs from the masked one by ${maxRelDiff} (contract 1e-5)`,
+        `cycle ${t}: minimized model differs from the masked one by ${maxRelDiff} (contract ${CONTRACT_TOLERANCE.toExponential()})`,
       );
     }
     const after = denseWidths(min);
     const unitsRemoved = before.slice(0, -1).reduce((s, w, i) => s + w - after[i], 0);
-    const r = await row(t, min, { unitsRemoved, maxRelDiff, nonzeros: kept }, state.original, t0);
+    const r = await row(
+      t,
+      min,
+      { unitsRemoved, maxRelDiff, nonzeros: kept },
+      state.originalParams,
+      t0,
+    );
     cand.dispose();
-    const drop = 100 * (state.denseVal - r.valAccuracy);
+    const drop = 100 * (state.denseValAccuracy - r.valAccuracy);
     if (drop > o.accuracyBudget) {
       min.dispose();
       emit({ type: "cycle", row: r, accepted: false });
@@ -305,8 +289,7 @@ export async function squeezeRelease(
     if (!stop) {
       emit({ type: "phase", cycle: t, phase: "release", detail: `α=${o.alpha}` });
       const calibration =
-        batches(data.validation, { batchSize: 512, backend: min.parameters()[0].backend }).next()
-          .value!.x;
+        batches(data.validation, { batchSize: 512, backend: min.backend }).next().value!.x;
       const rel = o.alpha > 0
         ? tidy(() =>
           release(min, {
@@ -327,33 +310,16 @@ export async function squeezeRelease(
       min.dispose();
     }
     r.seconds = (performance.now() - t0) / 1000;
-    rows.push(r);
+    state.rows.push(r);
+    state.nextCycle = t + 1;
     emit({ type: "cycle", row: r, accepted: true });
-    if (settings.checkpointDir) {
-      await saveCheckpoint(
-        settings.checkpointDir,
-        {
-          version: 1,
-          nextCycle: t + 1,
-          nonzeros: state.nonzeros,
-          denseValAccuracy: state.denseVal,
-          originalParams: state.original,
-          noRemoval: state.noRemoval,
-          removedAny: state.removedAny,
-          rows,
-          options: o,
-          start,
-        },
-        current,
-        best,
-      );
-    }
+    if (settings.checkpointDir) await saveCheckpoint(settings.checkpointDir, state, current, best);
     if (stop) {
       stopReason = `no unit removed for ${o.patience} cycles`;
       break;
     }
   }
   current.dispose();
-  emit({ type: "stop", cycle: rows.at(-1)!.cycle, reason: stopReason });
-  return { best, rows, stopReason };
+  emit({ type: "stop", cycle: state.rows.at(-1)!.cycle, reason: stopReason });
+  return { best, rows: state.rows, stopReason };
 }

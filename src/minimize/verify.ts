@@ -1,5 +1,7 @@
-import { noGrad } from "../autograd/tape.ts";
+import { batches, type Dataset } from "../data/dataset.ts";
+import { noGrad } from "../tensor/grad_mode.ts";
 import type { Module } from "../nn/module.ts";
+import { tidy } from "../tensor/scope.ts";
 import type { Tensor } from "../tensor/tensor.ts";
 
 /** The tolerance of METHOD.md's contract. */
@@ -17,7 +19,7 @@ export interface VerifyResult {
   maxAbs: number;
   /** maxAbs / (1 + max |masked(x)|): the contract's measure. */
   maxRel: number;
-  /** Whether `maxRel ≤ 1e-5`. */
+  /** Whether `maxRel ≤` {@linkcode CONTRACT_TOLERANCE}. */
   ok: boolean;
 }
 
@@ -54,4 +56,30 @@ export function verify(masked: Module, minimized: Module, probes: Tensor): Verif
     const maxRel = maxAbs / (1 + maxVal);
     return { maxAbs, maxRel, ok: maxRel <= CONTRACT_TOLERANCE };
   });
+}
+
+/**
+ * The contract's measure ({@linkcode verify}'s `maxRel`) over a whole dataset, in batches
+ * of 500 on the masked model's backend: the worst batch, NaN when any batch is NaN. The
+ * contract holds when the result is at most {@linkcode CONTRACT_TOLERANCE}.
+ *
+ * @example
+ * ```ts
+ * import { CONTRACT_TOLERANCE, verifyOn } from "./verify.ts";
+ * import { mlp } from "../nn/models.ts";
+ * const net = mlp([4, 2]);
+ * const data = {
+ *   name: "d", sampleShape: [4], inputs: new Float32Array(12), labels: new Int32Array(3), classes: 2,
+ * };
+ * console.assert(verifyOn(net, net, data) <= CONTRACT_TOLERANCE);
+ * ```
+ */
+export function verifyOn(masked: Module, minimized: Module, data: Dataset): number {
+  let worst = 0;
+  for (const b of batches(data, { batchSize: 500, backend: masked.backend })) {
+    const r = tidy(() => verify(masked, minimized, b.x));
+    b.x.dispose();
+    worst = Number.isNaN(r.maxRel) ? NaN : Math.max(worst, r.maxRel);
+  }
+  return worst;
 }

@@ -1,3 +1,4 @@
+import type { Backend } from "../backends/backend.ts";
 import type { Tensor } from "../tensor/tensor.ts";
 import type { GraphBuilder } from "../graph/builder.ts";
 import type { Parameter } from "./parameter.ts";
@@ -43,6 +44,39 @@ export abstract class Module {
   /** Every parameter, in a stable order. */
   parameters(): Parameter[] {
     return [...this.namedParameters().values()];
+  }
+
+  /**
+   * The backend this module's parameters live on: where its inputs must be and where its
+   * outputs are computed. Throws a `TypeError` for a module without parameters (it has no
+   * backend of its own) and for one whose parameters live on two backends.
+   *
+   * @example
+   * ```ts
+   * import { mlp } from "./models.ts";
+   * import { referenceBackend } from "../tensor/create.ts";
+   * console.assert(mlp([4, 2]).backend === referenceBackend());
+   * ```
+   */
+  get backend(): Backend {
+    const params = this.namedParameters();
+    let first: [string, Backend] | undefined;
+    for (const [name, p] of params) {
+      if (!first) first = [name, p.backend];
+      else if (p.backend !== first[1]) {
+        throw new TypeError(
+          `${this.constructor.name}: parameter "${name}" lives on backend "${p.backend.name}", "${
+            first[0]
+          }" on "${first[1].name}"`,
+        );
+      }
+    }
+    if (!first) {
+      throw new TypeError(
+        `${this.constructor.name}: a module without parameters has no backend; pass one explicitly`,
+      );
+    }
+    return first[1];
   }
 
   /** Total number of parameter elements. */
