@@ -10,6 +10,13 @@
  * release and the Squeeze-Release cycle, MNIST / Fashion-MNIST loading, and the model
  * file (JSON graph + safetensors weights).
  *
+ * Entry points: this one (`@squeeze/squeeze`) is the user API: models, training, pruning,
+ * minimization, release, the cycle and model files. `@squeeze/squeeze/runtime` is
+ * inference only (tensors, forward ops, backends, the graph module, model decoding; no
+ * training code, no npm package), for loading a minimized model where it runs.
+ * `@squeeze/squeeze/cli` is the command line. Internals (the minimizer's graph and rules,
+ * pruning units, the op and layer-op tables, checkpoint files) are not exported.
+ *
  * @example Train a small network for one step and save it
  * ```ts ignore
  * import {
@@ -46,7 +53,6 @@ export {
   createWasmBackend,
   type WasmBackend,
   type WasmBackendOptions,
-  WasmStorage,
 } from "./src/backends/wasm/wasm_backend.ts";
 export type { ArenaStats } from "./src/backends/wasm/arena.ts";
 export type { KernelVariant } from "./src/backends/wasm/loader.ts";
@@ -58,7 +64,6 @@ export {
   requestBackend,
 } from "./src/backends/select.ts";
 export { WebGpuUnavailableError } from "./src/backends/webgpu/device.ts";
-export { tidy } from "./src/tensor/scope.ts";
 
 export type { DType, TypedArray } from "./src/tensor/dtype.ts";
 export { type TapeNode, Tensor } from "./src/tensor/tensor.ts";
@@ -73,10 +78,10 @@ export {
   zeros,
 } from "./src/tensor/create.ts";
 export { Rng } from "./src/tensor/random.ts";
-export { broadcastShapes, formatShape, type Shape, sizeOf } from "./src/tensor/shape.ts";
+export type { Shape } from "./src/tensor/shape.ts";
+export { tidy } from "./src/tensor/scope.ts";
+export { isGradEnabled, noGrad } from "./src/tensor/grad_mode.ts";
 
-export { apply, type ChannelMap, type OpDef } from "./src/ops/op.ts";
-export { type AnyOp, OP_TABLE } from "./src/ops/table.ts";
 export {
   add,
   div,
@@ -93,13 +98,14 @@ export {
   unary,
 } from "./src/ops/elementwise.ts";
 export { matmul, type MatmulAttrs } from "./src/ops/matmul.ts";
-export { broadcastTo, max, mean, type ReduceAttrs, sum, sumTo } from "./src/ops/reduce.ts";
+export { broadcastTo, max, mean, type ReduceAttrs, sum } from "./src/ops/reduce.ts";
 export { logSoftmax, softmax } from "./src/ops/softmax.ts";
 export { crossEntropy, type CrossEntropyOptions } from "./src/ops/loss.ts";
 export { indexSelect, reshape, slice, transpose } from "./src/ops/shape_ops.ts";
+export { conv2d, type Conv2dAttrs } from "./src/ops/conv.ts";
+export { layerNorm, type LayerNormAttrs } from "./src/ops/layer_norm.ts";
 
 export { backward } from "./src/autograd/backward.ts";
-export { isGradEnabled, noGrad } from "./src/autograd/tape.ts";
 export {
   gradCheck,
   type GradCheckOptions,
@@ -111,30 +117,8 @@ export { Parameter } from "./src/nn/parameter.ts";
 export { Linear, type LinearOptions } from "./src/nn/linear.ts";
 export { Activation, type ActivationKind, Flatten } from "./src/nn/activation.ts";
 export { Sequential } from "./src/nn/sequential.ts";
-export { lenet300100, mlp, type MlpOptions } from "./src/nn/models.ts";
-export { fans, type InitKind, initWeights } from "./src/nn/init.ts";
-export { Optimizer } from "./src/nn/optim/optimizer.ts";
-export { SGD, type SgdOptions } from "./src/nn/optim/sgd.ts";
-export { AdamW, type AdamWOptions } from "./src/nn/optim/adamw.ts";
-export { constantLr, cosineLr, type LrSchedule, stepLr } from "./src/nn/schedule.ts";
-export {
-  argmaxRows,
-  type EpochSummary,
-  type EvalResult,
-  evaluate,
-  fit,
-  type FitOptions,
-  formatEpoch,
-  trainStep,
-} from "./src/nn/train.ts";
-export { plural, ProgressBar, type ProgressSink, stderrSink } from "./src/nn/progress.ts";
-export {
-  describeNonFinite,
-  type NonFiniteParameter,
-  nonFiniteParameters,
-} from "./src/nn/finite.ts";
-export { checkInt, Layer } from "./src/nn/layer.ts";
 export { Residual } from "./src/nn/residual.ts";
+export { Layer } from "./src/nn/layer.ts";
 export {
   batchNorm2d,
   conv2dLayer,
@@ -148,6 +132,7 @@ export {
   pool,
   reshapeLayer,
 } from "./src/nn/layers.ts";
+export { lenet300100, mlp, type MlpOptions } from "./src/nn/models.ts";
 export {
   type CnnOptions,
   convnext,
@@ -155,13 +140,11 @@ export {
   convnextTiny,
   smallCnn,
 } from "./src/nn/image_models.ts";
+export { type InitKind, initWeights } from "./src/nn/init.ts";
 export {
-  channelAffine,
-  conv2dBias,
   dropout,
   dropPath,
   globalAvgPool,
-  perChannel,
   pool2d,
   type PoolKind,
 } from "./src/nn/image_functional.ts";
@@ -172,35 +155,38 @@ export {
   type Compensation,
 } from "./src/nn/norm_functional.ts";
 
-export type { AttrValue, Graph, GraphInput, GraphNode, SymShape } from "./src/graph/ir.ts";
+export { Optimizer } from "./src/nn/optim/optimizer.ts";
+export { SGD, type SgdOptions } from "./src/nn/optim/sgd.ts";
+export { AdamW, type AdamWOptions } from "./src/nn/optim/adamw.ts";
+export { constantLr, cosineLr, type LrSchedule, stepLr } from "./src/nn/schedule.ts";
 export {
-  LAYER_OPS,
-  type LayerChannels,
-  type LayerOp,
-  type ParamSlot,
-  type ParamView,
-  type RunContext,
-} from "./src/graph/layer_ops.ts";
+  argmaxRows,
+  type EpochSummary,
+  type EvalResult,
+  evaluate,
+  fit,
+  type FitOptions,
+  trainStep,
+} from "./src/nn/train.ts";
+export { type ProgressSink, stderrSink } from "./src/nn/progress.ts";
+export { type NonFiniteParameter, nonFiniteParameters } from "./src/nn/finite.ts";
+
+export type { AttrValue, Graph, GraphInput, GraphNode, SymShape } from "./src/graph/ir.ts";
 export { GraphBuilder } from "./src/graph/builder.ts";
 export { GraphModule } from "./src/graph/graph_module.ts";
 export { fromGraph, toGraph } from "./src/graph/convert.ts";
 export { validateGraph } from "./src/graph/validate.ts";
-export { minimizedName, renamed } from "./src/graph/graph_name.ts";
 export { dumpGraph } from "./src/graph/dump.ts";
 
 export {
   type Batch,
-  batchCount,
   batches,
   type BatchOptions,
-  checkDataset,
   type Dataset,
-  datasetSize,
   splitValidation,
   subset,
 } from "./src/data/dataset.ts";
-export { type IdxArray, parseIdx } from "./src/data/idx.ts";
-export { loadMnist, MNIST_MEAN, MNIST_STD, mnistDir, type MnistOptions } from "./src/data/mnist.ts";
+export { loadMnist, MNIST_MEAN, MNIST_STD, type MnistOptions } from "./src/data/mnist.ts";
 export {
   FASHION_CLASSES,
   FASHION_MEAN,
@@ -210,38 +196,13 @@ export {
 } from "./src/data/fashion_mnist.ts";
 export { type DatasetName, loadSplits, type Splits } from "./src/data/load.ts";
 
-export { AtomicFile, writeFileAtomic } from "./src/io/atomic_write.ts";
-export { readSafetensorsFile } from "./src/io/safetensors_file.ts";
 export { decodeSafetensors, encodeSafetensors, type NamedArray } from "./src/io/safetensors.ts";
-export {
-  decodeModel,
-  encodeModel,
-  loadModel,
-  type LoadOptions,
-  saveModel,
-} from "./src/io/model_file.ts";
+export { decodeModel, loadModel, type LoadOptions } from "./src/io/model_read.ts";
+export { encodeModel, saveModel } from "./src/io/model_file.ts";
 
-export {
-  denseChain,
-  type DenseLayer,
-  prunableLayers,
-  UnsupportedLayerError,
-} from "./src/prune/chain.ts";
-export { type Entries, type PruneUnit, pruneUnits, type UnitMap } from "./src/prune/units.ts";
-export {
-  clearMasks,
-  countNonzeroWeights,
-  ensureMasks,
-  maskParamWhere,
-  maskWhere,
-} from "./src/prune/masks.ts";
-export {
-  type ImportanceKind,
-  importanceScores,
-  meanGradients,
-  norms,
-  unitStrengths,
-} from "./src/prune/importance.ts";
+export { type DenseLayer, prunableLayers, UnsupportedLayerError } from "./src/prune/chain.ts";
+export { clearMasks, countNonzeroWeights, ensureMasks } from "./src/prune/masks.ts";
+export { type ImportanceKind, importanceScores } from "./src/prune/importance.ts";
 export {
   type BudgetOptions,
   nextBudget,
@@ -250,26 +211,8 @@ export {
   type StructuredResult,
 } from "./src/prune/prune.ts";
 export { type RegularizerKind, structureRegularizer } from "./src/prune/regularizers.ts";
-export { kthSmallest } from "./src/prune/select.ts";
 
-export { type Analysis, analyze, type Lattice } from "./src/minimize/analysis.ts";
-export { MinGraph, type ParamData, type ParamUse } from "./src/minimize/min_graph.ts";
-export {
-  denseWidths,
-  minimize,
-  type MinimizeStats,
-  removableChannels,
-  type Rule,
-  RULES,
-} from "./src/minimize/rewrite.ts";
-export { keepIndices } from "./src/minimize/units.ts";
-export {
-  type ChannelClass,
-  type ChannelClasses,
-  channelClasses,
-  type CutEdge,
-  type Member,
-} from "./src/minimize/classes.ts";
+export { denseWidths, minimize, type MinimizeStats } from "./src/minimize/rewrite.ts";
 export {
   CONTRACT_TOLERANCE,
   MinimizationError,
@@ -293,36 +236,6 @@ export {
   DEFAULT_CYCLE_OPTIONS,
   resolveCycleOptions,
 } from "./src/cycle/options.ts";
-export {
-  CYCLE_OPTION_RANGES,
-  describeRange,
-  inRange,
-  type NumberRange,
-  type NumericCycleOption,
-} from "./src/cycle/option_ranges.ts";
-export {
-  CheckpointMismatchError,
-  type Mismatch,
-  mismatches,
-  RESUMABLE_OPTIONS,
-  type RunIdentity,
-  runIdentity,
-} from "./src/cycle/run_identity.ts";
+export { CheckpointMismatchError, type Mismatch } from "./src/cycle/run_identity.ts";
 export type { CycleEvent, CyclePhase } from "./src/cycle/events.ts";
 export { type CycleRow, formatCycleTable } from "./src/cycle/report.ts";
-export { describeStructure, formatStructure } from "./src/cycle/structure.ts";
-export {
-  CHECKPOINT_FILES,
-  type CycleState,
-  loadCheckpoint,
-  saveCheckpoint,
-} from "./src/cycle/checkpoint.ts";
-export {
-  conv2d,
-  type Conv2dAttrs,
-  conv2dGradInputOp,
-  conv2dGradWeightOp,
-  conv2dOp,
-  conv2dParams,
-} from "./src/ops/conv.ts";
-export { layerNorm, type LayerNormAttrs, layerNormOp } from "./src/ops/layer_norm.ts";

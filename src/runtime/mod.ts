@@ -53,7 +53,6 @@ export {
   createWasmBackend,
   type WasmBackend,
   type WasmBackendOptions,
-  WasmStorage,
 } from "../backends/wasm/wasm_backend.ts";
 export type { ArenaStats } from "../backends/wasm/arena.ts";
 export type { KernelVariant } from "../backends/wasm/loader.ts";
