@@ -64,11 +64,10 @@ export abstract class Module {
     for (const [name, p] of params) {
       if (!first) first = [name, p.backend];
       else if (p.backend !== first[1]) {
-        throw new TypeError(
-          `${this.constructor.name}: parameter "${name}" lives on backend "${p.backend.name}", "${
-            first[0]
-          }" on "${first[1].name}"`,
-        );
+        const there = p.backend.name === first[1].name
+          ? `another "${p.backend.name}" backend than "${first[0]}"`
+          : `backend "${p.backend.name}", "${first[0]}" on "${first[1].name}"`;
+        throw new TypeError(`${this.constructor.name}: parameter "${name}" lives on ${there}`);
       }
     }
     if (!first) {

@@ -98,3 +98,36 @@ Deno.test("cycle --resume with other flags than the checkpoint's is refused, nam
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+/** A checkpoint folder's state record without timings, and its model files' bytes. */
+async function checkpointFiles(dir: string): Promise<Record<string, unknown>> {
+  const state = JSON.parse(await Deno.readTextFile(join(dir, "state.json")));
+  for (const row of state.rows) delete row.seconds;
+  const out: Record<string, unknown> = { state };
+  for (const f of ["next", "best", "dense"]) {
+    out[f] = await Deno.readFile(join(dir, `${f}.safetensors`));
+  }
+  return out;
+}
+
+Deno.test("squeezeRelease(): a run resumed after each cycle writes the same checkpoint as one uninterrupted run", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const o = { ...recipe, fineTuneEpochs: 1, trainEpochs: 1, maxCycles: 3, patience: 5 };
+    const whole = join(dir, "whole"), parts = join(dir, "parts");
+    const a = await squeezeRelease(model(12), data, o, { checkpointDir: whole });
+    for (let maxCycles = 1; maxCycles <= 3; maxCycles++) {
+      await squeezeRelease(model(12), data, { ...o, maxCycles }, {
+        checkpointDir: parts,
+        resume: true,
+      });
+    }
+    assert.ok(a.rows.length === 4, `${a.rows.length} rows: every cycle was accepted`);
+    assert.ok(a.rows.at(-1)!.params < a.rows[0].params, "the run removed units");
+    const [want, got] = [await checkpointFiles(whole), await checkpointFiles(parts)];
+    assert.equal((got.state as { nextCycle: number }).nextCycle, 4);
+    assert.deepEqual(got, want);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -119,27 +119,3 @@ console.log(JSON.stringify({ shape: y.shape, data: Array.from(y.toArray()) }));
     await Deno.remove(dir, { recursive: true });
   }
 });
-
-Deno.test("runtime entry: exports no training API, and each of its names is the main entry's", () => {
-  const names = Object.keys(rt);
-  for (
-    const n of [
-      "backward",
-      "gradCheck",
-      "fit",
-      "trainStep",
-      "AdamW",
-      "SGD",
-      "minimize",
-      "pruneToBudget",
-      "squeezeRelease",
-      "loadMnist",
-      "saveModel",
-      "lenet300100",
-    ]
-  ) assert.ok(!names.includes(n), `the runtime exports ${n}`);
-  const main = full as Record<string, unknown>;
-  for (const n of names) {
-    assert.equal(main[n], (rt as Record<string, unknown>)[n], `mod.ts's ${n} is another object`);
-  }
-});
