@@ -51,8 +51,7 @@ export async function releaseCommand(args: string[]): Promise<void> {
   const out = await outputFile("release", v.out, { input, force: !!v.force });
   const model = await loadModelArg("release", input);
   const test = await loadTestSet(dataset);
-  const calibration =
-    batches(test, { batchSize: 512, backend: model.parameters()[0]?.backend }).next().value!.x;
+  const calibration = batches(test, { batchSize: 512, backend: model.backend }).next().value!.x;
   const r = release(model, { alpha, seed, maxChange, calibration });
   if (!(r.change <= maxChange)) {
     throw new RangeError(
