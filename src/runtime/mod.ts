@@ -32,6 +32,16 @@
  * const model = decodeModel(bytes, url, await requestBackend("auto"));
  * ```
  *
+ * @example Forward ops on a backend
+ * ```ts
+ * import { createBackend, matmul, relu, tensor } from "./mod.ts";
+ *
+ * const backend = createBackend("js");
+ * const x = tensor([1, -2], [1, 2], { backend });
+ * const w = tensor([1, 0, 0, 1], [2, 2], { backend });
+ * console.assert(relu(matmul(x, w)).toArray().join() === "1,0");
+ * ```
+ *
  * @module
  */
 
