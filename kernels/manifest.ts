@@ -14,6 +14,16 @@
  * Wasm export missing or with another arity, a kernel source whose signature differs, a
  * unary kind without its case in the AssemblyScript or WGSL kernel.
  *
+ * Adding a unary kernel (say `silu`) touches five files by hand: its entry in
+ * `ID_FAMILIES.UNARY` here; its `case UNARY_SILU:` in kernels/wasm/elementwise.ts
+ * (`unaryScalar`, and optionally a SIMD lane path) and in kernels/wgsl/unary.wgsl; its
+ * reference function in src/backends/js/elementwise.ts (`UNARY_FNS`); and its op with the
+ * gradient rule in src/ops/elementwise.ts (`UNARY_OPS`). Then `deno task build:kernels` and
+ * `deno task build:shaders` regenerate kernels/wasm/_ids.ts, src/backends/_gen/kernel_ids.ts,
+ * src/backends/wasm/_gen/kernels.ts and src/backends/webgpu/_gen/shaders.ts. The
+ * conformance tests (every backend against the reference) and the gradient check pick the
+ * new kind up from `UNARY_KINDS`; manifest_test.ts fails until all five sides have it.
+ *
  * Ids are positions: the id of a kind is its index in `kinds`. They live only between the
  * backends and their kernels (never in model files), so a new kind may go anywhere in the
  * list; a rebuild renumbers all sides at once.
