@@ -1,14 +1,20 @@
 /**
- * Builds the Wasm kernels: compiles kernels/wasm/index.ts with AssemblyScript twice
- * (relaxed SIMD, and plain SIMD for engines without relaxed SIMD and for exactness
- * mode) and writes src/backends/wasm/_gen/kernels.ts with both binaries in base64 and a
- * hash of the sources, flags and compiler version.
+ * Builds the Wasm kernels: first writes the files generated from kernels/manifest.ts (the
+ * AssemblyScript id constants kernels/wasm/_ids.ts, and the TypeScript ids and export
+ * typings under src/backends/, see manifest_codegen.ts), then compiles
+ * kernels/wasm/index.ts with AssemblyScript twice (relaxed SIMD, and plain SIMD for
+ * engines without relaxed SIMD and for exactness mode) and writes
+ * src/backends/wasm/_gen/kernels.ts with both binaries in base64 and a hash of the
+ * sources, flags and compiler version.
  *
  *   deno task build:kernels
  *
  * @module
  */
 import asc from "assemblyscript/asc";
+import { fileURLToPath } from "node:url";
+import { writeFileAtomic } from "../src/io/atomic_write.ts";
+import { MANIFEST_OUTPUTS } from "./manifest_codegen.ts";
 
 const ROOT = new URL("../", import.meta.url);
 const SRC = new URL("kernels/wasm/", ROOT);
@@ -41,9 +47,14 @@ export async function sourceHash(): Promise<string> {
   return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-async function compile(relaxed: boolean): Promise<Uint8Array> {
+/**
+ * Compiles one variant. `shared: false` drops `--sharedMemory` (tests compare it with the
+ * one-thread module the loader derives from the shared build).
+ */
+export async function compile(relaxed: boolean, shared = true): Promise<Uint8Array> {
   let binary: Uint8Array | null = null;
-  const args = [new URL("index.ts", SRC).pathname, "--outFile", "kernels.wasm", ...FLAGS];
+  const flags = shared ? FLAGS : FLAGS.filter((f) => f !== "--sharedMemory");
+  const args = [new URL("index.ts", SRC).pathname, "--outFile", "kernels.wasm", ...flags];
   if (relaxed) args.push("--enable", "relaxed-simd");
   const { error, stderr } = await asc.main(args, {
     writeFile: (name: string, contents: Uint8Array | string) => {
@@ -90,6 +101,11 @@ ${wrap(b.simd.toBase64())};
 }
 
 if (import.meta.main) {
+  for (const { path, text } of MANIFEST_OUTPUTS) {
+    await Deno.mkdir(new URL(".", path), { recursive: true });
+    await writeFileAtomic(fileURLToPath(path), new TextEncoder().encode(text()));
+    console.log(`wrote ${path.pathname}`);
+  }
   const b = await buildKernels();
   const tmp = new URL("kernels.ts.tmp", GEN_PATH);
   await Deno.writeTextFile(tmp, generatedModule(b));

@@ -2,7 +2,9 @@
  * Embeds the WGSL compute shaders of `kernels/wgsl/` (one per file) into
  * `src/backends/webgpu/_gen/shaders.ts`, so the module needs no file access at run time.
  * Files named `_<fn>.wgsl` are preludes, not shaders: one is prepended to every shader
- * that calls `<fn>(` (WGSL has no includes), e.g. `_ftz.wgsl`.
+ * that calls `<fn>(` (WGSL has no includes), e.g. `_ftz.wgsl`. A shader that names a
+ * kernel id of kernels/manifest.ts (`UNARY_RELU`, `BINARY_ADD`, …) gets the constants of
+ * that family prepended (manifest_codegen.ts).
  * A test regenerates the text and compares it with the committed file.
  *
  *   deno task build:shaders
@@ -12,6 +14,7 @@
 import { fileURLToPath as fromFileUrl } from "node:url";
 import { join } from "node:path";
 import { writeFileAtomic } from "../src/io/atomic_write.ts";
+import { wgslIds } from "./manifest_codegen.ts";
 
 const SRC = fromFileUrl(new URL("./wgsl/", import.meta.url));
 /** Where the generated module goes. */
@@ -33,6 +36,7 @@ export async function shadersModule(): Promise<string> {
   const entries: string[] = [];
   for (const n of names.filter((n) => !n.startsWith("_"))) {
     let text = await Deno.readTextFile(join(SRC, n));
+    text = wgslIds(text) + text;
     for (const [fn, code] of preludes) {
       if (new RegExp(`\\b${fn}\\(`).test(text)) text = `${code}\n${text}`;
     }

@@ -1,23 +1,28 @@
 // Elementwise kernels: binary ops (same shape, or a row operand repeated along the
-// rows), unary math/activations, and the scalar affine map. Ops are small integers
-// shared with src/backends/wasm/kernel_ids.ts. Results are stored flushed (flush.ts).
+// rows), unary math/activations, and the scalar affine map. Ops are the ids of
+// kernels/manifest.ts (constants in _ids.ts, generated). Results are stored flushed (flush.ts).
 
 import { ftz, ftz4 } from "./flush";
+import {
+  BINARY_ADD, BINARY_MUL, BINARY_SUB,
+  UNARY_ABS, UNARY_EXP, UNARY_GELU, UNARY_GELU_GRAD, UNARY_LOG, UNARY_NEG, UNARY_RECIPROCAL,
+  UNARY_RELU, UNARY_SIGMOID, UNARY_SQRT, UNARY_SQUARE, UNARY_STEP, UNARY_TANH,
+} from "./_ids";
 
 // @ts-ignore: decorator
 @inline function binop(op: i32, a: v128, b: v128): v128 {
-  if (op == 0) return f32x4.add(a, b);
-  if (op == 1) return f32x4.sub(a, b);
-  if (op == 2) return f32x4.mul(a, b);
-  return f32x4.div(a, b);
+  if (op == BINARY_ADD) return f32x4.add(a, b);
+  if (op == BINARY_SUB) return f32x4.sub(a, b);
+  if (op == BINARY_MUL) return f32x4.mul(a, b);
+  return f32x4.div(a, b); // BINARY_DIV
 }
 
 // @ts-ignore: decorator
 @inline function binopScalar(op: i32, a: f32, b: f32): f32 {
-  if (op == 0) return a + b;
-  if (op == 1) return a - b;
-  if (op == 2) return a * b;
-  return a / b;
+  if (op == BINARY_ADD) return a + b;
+  if (op == BINARY_SUB) return a - b;
+  if (op == BINARY_MUL) return a * b;
+  return a / b; // BINARY_DIV
 }
 
 // out[r*m + j] = a[r*m + j] (op) b[(r*m + j) % bl] for n elements; bl = n (same shape)
@@ -73,21 +78,22 @@ const GELU_A: f32 = 0.044715;
 // @ts-ignore: decorator
 @inline function unaryScalar(op: i32, x: f32): f32 {
   switch (op) {
-    case 0: return -x;
-    case 1: return Mathf.exp(x);
-    case 2: return Mathf.log(x);
-    case 3: return Mathf.sqrt(x);
-    case 4: return Mathf.abs(x);
-    case 5: return x * x;
-    case 6: return 1 / x;
-    case 7: return x > 0 ? x : (x == x ? 0 : x);
-    case 8: return x > 0 ? 1 : (x == x ? 0 : x);
-    case 9: return 0.5 * x * (1 + Mathf.tanh(GELU_C * (x + GELU_A * x * x * x)));
-    case 10: {
+    case UNARY_NEG: return -x;
+    case UNARY_EXP: return Mathf.exp(x);
+    case UNARY_LOG: return Mathf.log(x);
+    case UNARY_SQRT: return Mathf.sqrt(x);
+    case UNARY_ABS: return Mathf.abs(x);
+    case UNARY_SQUARE: return x * x;
+    case UNARY_RECIPROCAL: return 1 / x;
+    case UNARY_RELU: return x > 0 ? x : (x == x ? 0 : x);
+    case UNARY_STEP: return x > 0 ? 1 : (x == x ? 0 : x);
+    case UNARY_GELU: return 0.5 * x * (1 + Mathf.tanh(GELU_C * (x + GELU_A * x * x * x)));
+    case UNARY_GELU_GRAD: {
       const t = Mathf.tanh(GELU_C * (x + GELU_A * x * x * x));
       return 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * GELU_C * (1 + 3 * GELU_A * x * x);
     }
-    case 11: return Mathf.tanh(x);
+    case UNARY_TANH: return Mathf.tanh(x);
+    case UNARY_SIGMOID:
     default: {
       if (x >= 0) return 1 / (1 + Mathf.exp(-x));
       const e = Mathf.exp(x);
@@ -128,7 +134,7 @@ const GELU_A: f32 = 0.044715;
   const z = f32x4.mul(f32x4.splat(GELU_C), f32x4.add(v, f32x4.mul(f32x4.splat(GELU_A), f32x4.mul(x2, v))));
   const t = tanhx4(z);
   const half = f32x4.splat(0.5);
-  if (op == 9) return f32x4.mul(f32x4.mul(half, v), f32x4.add(f32x4.splat(1), t));
+  if (op == UNARY_GELU) return f32x4.mul(f32x4.mul(half, v), f32x4.add(f32x4.splat(1), t));
   const dz = f32x4.mul(f32x4.splat(GELU_C), f32x4.add(f32x4.splat(1), f32x4.mul(f32x4.splat(3 * GELU_A), x2)));
   return f32x4.add(
     f32x4.mul(half, f32x4.add(f32x4.splat(1), t)),
@@ -139,24 +145,24 @@ const GELU_A: f32 = 0.044715;
 // out[i] = f(x[i]); relu, step, neg, abs, square, sqrt, gelu and gelu' run 4 lanes at a time.
 export function f32_vunary__wasmsimd(op: i32, x: usize, out: usize, n: i32): void {
   let i = 0;
-  if (op == 9 || op == 10) {
+  if (op == UNARY_GELU || op == UNARY_GELU_GRAD) {
     for (; i + 4 <= n; i += 4) {
       const o = <usize>i << 2;
       v128.store(out + o, ftz4(geluLanes(op, v128.load(x + o))));
     }
   }
-  if (op == 7 || op == 0 || op == 4 || op == 5 || op == 3) {
+  if (op == UNARY_RELU || op == UNARY_NEG || op == UNARY_ABS || op == UNARY_SQUARE || op == UNARY_SQRT) {
     const zero = f32x4.splat(0);
     for (; i + 4 <= n; i += 4) {
       const o = <usize>i << 2;
       const v = v128.load(x + o);
       let r: v128;
-      if (op == 7) r = v128.bitselect(v, zero, f32x4.gt(v, zero)); // NaN lanes: gt is false → 0; fixed below
-      else if (op == 0) r = f32x4.neg(v);
-      else if (op == 4) r = f32x4.abs(v);
-      else if (op == 5) r = f32x4.mul(v, v);
+      if (op == UNARY_RELU) r = v128.bitselect(v, zero, f32x4.gt(v, zero)); // NaN lanes: gt is false → 0; fixed below
+      else if (op == UNARY_NEG) r = f32x4.neg(v);
+      else if (op == UNARY_ABS) r = f32x4.abs(v);
+      else if (op == UNARY_SQUARE) r = f32x4.mul(v, v);
       else r = f32x4.sqrt(v);
-      if (op == 7) r = v128.bitselect(v, r, f32x4.ne(v, v)); // keep NaN
+      if (op == UNARY_RELU) r = v128.bitselect(v, r, f32x4.ne(v, v)); // keep NaN
       v128.store(out + o, ftz4(r));
     }
   }

@@ -2,18 +2,19 @@
 // log-softmax and cross-entropy, accumulating in f64. Results are stored flushed (flush.ts).
 
 import { ftz } from "./flush";
+import { REDUCE_SUM } from "./_ids";
 
-// out[o*inner + i] = sum (op 0) or max (op 1) over q of x[(o*mid + q)*inner + i].
+// out[o*inner + i] = sum (REDUCE_SUM) or max (REDUCE_MAX) over q of x[(o*mid + q)*inner + i].
 export function f32_reduce_mid(op: i32, x: usize, out: usize, outer: i32, mid: i32, inner: i32, acc: usize): void {
   for (let o = 0; o < outer; o++) {
-    for (let i = 0; i < inner; i++) store<f64>(acc + (<usize>i << 3), op == 0 ? 0 : -Infinity);
+    for (let i = 0; i < inner; i++) store<f64>(acc + (<usize>i << 3), op == REDUCE_SUM ? 0 : -Infinity);
     for (let q = 0; q < mid; q++) {
       const row = x + (<usize>((o * mid + q) * inner) << 2);
       for (let i = 0; i < inner; i++) {
         const p = acc + (<usize>i << 3);
         const v = <f64>load<f32>(row + (<usize>i << 2));
         const cur = load<f64>(p);
-        store<f64>(p, op == 0 ? cur + v : (v > cur || v != v ? v : cur));
+        store<f64>(p, op == REDUCE_SUM ? cur + v : (v > cur || v != v ? v : cur));
       }
     }
     const dst = out + (<usize>(o * inner) << 2);

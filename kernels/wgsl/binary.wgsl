@@ -1,4 +1,4 @@
-// out = a ∘ b with broadcasting. prm: n, op, rank, outShape[6], aStrides[6], bStrides[6]
+// out = a ∘ b with broadcasting. prm: n, op (a BINARY_* id), rank, outShape[6], aStrides[6], bStrides[6]
 // (stride 0 on broadcast axes).
 @group(0) @binding(0) var<storage, read> a: array<f32>;
 @group(0) @binding(1) var<storage, read> b: array<f32>;
@@ -24,9 +24,9 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   let u = a[ia];
   let v = b[ib];
   switch prm[1] {
-    case 0u: { out[i] = ftz(u + v); }
-    case 1u: { out[i] = ftz(u - v); }
-    case 2u: { out[i] = ftz(u * v); }
-    default: { out[i] = ftz(u / v); }
+    case BINARY_ADD: { out[i] = ftz(u + v); }
+    case BINARY_SUB: { out[i] = ftz(u - v); }
+    case BINARY_MUL: { out[i] = ftz(u * v); }
+    case BINARY_DIV, default: { out[i] = ftz(u / v); }
   }
 }

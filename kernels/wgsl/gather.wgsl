@@ -1,5 +1,5 @@
-// Index select along an axis of x viewed as [outer, len, inner] (mode 0), or its
-// adjoint (mode 1): out[o, p, i] = Σ_{j : idx[j] = p} dy[o, j, i].
+// Index select along an axis of x viewed as [outer, len, inner] (GATHER_MODE_GATHER), or
+// its adjoint (GATHER_MODE_SCATTER_ADD): out[o, p, i] = Σ_{j : idx[j] = p} dy[o, j, i].
 // prm: n (output elements), mode, len (x's axis), count (indices), inner.
 @group(0) @binding(0) var<storage, read> x: array<f32>;
 @group(0) @binding(1) var<storage, read> idx: array<u32>;
@@ -14,7 +14,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   let count = prm[3];
   let inner = prm[4];
   let k = i % inner;
-  if (prm[1] == 0u) {
+  if (prm[1] == GATHER_MODE_GATHER) {
     let j = (i / inner) % count;
     let o = i / (inner * count);
     out[i] = x[(o * len + idx[j]) * inner + k];

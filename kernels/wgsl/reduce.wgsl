@@ -1,4 +1,4 @@
-// Sum or max over a set of axes. prm: outN, kind (0 sum, 1 max), rank, count (elements
+// Sum or max over a set of axes. prm: outN, kind (REDUCE_SUM or REDUCE_MAX), rank, count (elements
 // reduced per output), outShape[6] (reduced axes are 1), strides[6] of x, redDims[6]
 // and redStrides[6] (the reduced axes, innermost last; unused entries are 1 and 0).
 @group(0) @binding(0) var<storage, read> x: array<f32>;
@@ -18,7 +18,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
     base += (rest % dim) * prm[10u + axis];
     rest = rest / dim;
   }
-  let isMax = prm[1] == 1u;
+  let isMax = prm[1] == REDUCE_MAX;
   var acc = 0.0;
   for (var r = 0u; r < prm[3]; r++) {
     var q = r;

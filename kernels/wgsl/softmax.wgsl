@@ -1,5 +1,6 @@
-// Row-wise over [rows, cols]: softmax (mode 0), log-softmax (mode 1), or cross-entropy
-// out[r] = logsumexp(x[r, :]) − x[r, labels[r]] (mode 2; labels unused otherwise).
+// Row-wise over [rows, cols]: softmax (SOFTMAX_MODE_SOFTMAX), log-softmax
+// (SOFTMAX_MODE_LOG_SOFTMAX), or cross-entropy out[r] = logsumexp(x[r, :]) − x[r, labels[r]]
+// (SOFTMAX_MODE_CROSS_ENTROPY; labels unused otherwise).
 // prm: rows, cols, mode.
 @group(0) @binding(0) var<storage, read> x: array<f32>;
 @group(0) @binding(1) var<storage, read> labels: array<u32>;
@@ -18,12 +19,12 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   var s = 0.0;
   for (var c = 0u; c < cols; c++) { s += exp(x[o + c] - mx); }
   let ls = log(s);
-  if (mode == 2u) {
+  if (mode == SOFTMAX_MODE_CROSS_ENTROPY) {
     out[r] = ftz(mx + ls - x[o + labels[r]]);
     return;
   }
   for (var c = 0u; c < cols; c++) {
-    if (mode == 1u) { out[o + c] = ftz(x[o + c] - mx - ls); }
+    if (mode == SOFTMAX_MODE_LOG_SOFTMAX) { out[o + c] = ftz(x[o + c] - mx - ls); }
     else { out[o + c] = ftz(exp(x[o + c] - mx) / s); }
   }
 }

@@ -1,4 +1,4 @@
-// out[i] = f(x[i]). prm: n, op (UnaryKind index in UNARY_KINDS order).
+// out[i] = f(x[i]). prm: n, op (a UNARY_* id of kernels/manifest.ts).
 @group(0) @binding(0) var<storage, read> x: array<f32>;
 @group(0) @binding(1) var<storage, read_write> out: array<f32>;
 @group(0) @binding(2) var<storage, read> prm: array<u32>;
@@ -13,22 +13,22 @@ fn tanh_safe(z: f32) -> f32 {
 
 fn f(op: u32, v: f32) -> f32 {
   switch op {
-    case 0u: { return -v; }
-    case 1u: { return exp(v); }
-    case 2u: { return log(v); }
-    case 3u: { return sqrt(v); }
-    case 4u: { return abs(v); }
-    case 5u: { return v * v; }
-    case 6u: { return 1.0 / v; }
-    case 7u: { return select(0.0, v, v > 0.0); }
-    case 8u: { return select(0.0, 1.0, v > 0.0); }
-    case 9u: { return 0.5 * v * (1.0 + tanh_safe(GELU_C * (v + GELU_A * v * v * v))); }
-    case 10u: {
+    case UNARY_NEG: { return -v; }
+    case UNARY_EXP: { return exp(v); }
+    case UNARY_LOG: { return log(v); }
+    case UNARY_SQRT: { return sqrt(v); }
+    case UNARY_ABS: { return abs(v); }
+    case UNARY_SQUARE: { return v * v; }
+    case UNARY_RECIPROCAL: { return 1.0 / v; }
+    case UNARY_RELU: { return select(0.0, v, v > 0.0); }
+    case UNARY_STEP: { return select(0.0, 1.0, v > 0.0); }
+    case UNARY_GELU: { return 0.5 * v * (1.0 + tanh_safe(GELU_C * (v + GELU_A * v * v * v))); }
+    case UNARY_GELU_GRAD: {
       let t = tanh_safe(GELU_C * (v + GELU_A * v * v * v));
       return 0.5 * (1.0 + t) + 0.5 * v * (1.0 - t * t) * GELU_C * (1.0 + 3.0 * GELU_A * v * v);
     }
-    case 11u: { return tanh_safe(v); }
-    default: {
+    case UNARY_TANH: { return tanh_safe(v); }
+    case UNARY_SIGMOID, default: {
       if (v >= 0.0) { return 1.0 / (1.0 + exp(-v)); }
       let e = exp(v);
       return e / (1.0 + e);

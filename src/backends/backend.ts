@@ -8,6 +8,7 @@
  */
 import type { DType, TypedArray } from "../tensor/dtype.ts";
 import type { Shape } from "../tensor/shape.ts";
+import type { BinaryKind, ReduceKind, UnaryKind } from "./_gen/kernel_ids.ts";
 
 /** An opaque handle to a backend's memory holding `size` elements of `dtype`. */
 export interface Storage {
@@ -17,44 +18,10 @@ export interface Storage {
   readonly dtype: DType;
 }
 
-/** Elementwise unary kernels. `step` is 1 for x > 0 else 0; `gelu_grad` is d gelu/dx. */
-export type UnaryKind =
-  | "neg"
-  | "exp"
-  | "log"
-  | "sqrt"
-  | "abs"
-  | "square"
-  | "reciprocal"
-  | "relu"
-  | "step"
-  | "gelu"
-  | "gelu_grad"
-  | "tanh"
-  | "sigmoid";
-
-/** All unary kernel kinds, in a fixed order (for tests and capability lists). */
-export const UNARY_KINDS: readonly UnaryKind[] = [
-  "neg",
-  "exp",
-  "log",
-  "sqrt",
-  "abs",
-  "square",
-  "reciprocal",
-  "relu",
-  "step",
-  "gelu",
-  "gelu_grad",
-  "tanh",
-  "sigmoid",
-];
-
-/** Broadcasting binary kernels. */
-export type BinaryKind = "add" | "sub" | "mul" | "div";
-
-/** Reductions over a set of axes. */
-export type ReduceKind = "sum" | "max";
+// The kernel kinds (unary, binary, reduce) and their ids are defined once in
+// kernels/manifest.ts and generated into _gen/kernel_ids.ts.
+export type { BinaryKind, ReduceKind, UnaryKind } from "./_gen/kernel_ids.ts";
+export { UNARY_KINDS } from "./_gen/kernel_ids.ts";
 
 /** Every kernel a backend may implement; `capabilities.kernels` lists the ones it has. */
 export type KernelName =

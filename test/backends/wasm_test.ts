@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
-import { buildKernels } from "../../kernels/build.ts";
+import { buildKernels, compile } from "../../kernels/build.ts";
 import { RELAXED_SIMD_WASM, SIMD_WASM, SOURCE_HASH } from "../../src/backends/wasm/_gen/kernels.ts";
 import { createWasmBackend } from "../../src/backends/wasm/wasm_backend.ts";
-import { relaxedSimdSupported } from "../../src/backends/wasm/loader.ts";
+import { relaxedSimdSupported, unshareMemoryImport } from "../../src/backends/wasm/loader.ts";
 import { createReferenceBackend } from "../../src/backends/js/reference_backend.ts";
 import type { Backend } from "../../src/backends/backend.ts";
 import { backward } from "../../src/autograd/backward.ts";
@@ -25,6 +25,16 @@ Deno.test("the committed Wasm kernels are the build of the committed sources", a
   assert.equal(b.hash, SOURCE_HASH, "kernels/wasm changed: run `deno task build:kernels`");
   assert.equal(b.relaxed.toBase64(), RELAXED_SIMD_WASM);
   assert.equal(b.simd.toBase64(), SIMD_WASM);
+});
+
+Deno.test("the one-thread module (shared bit of the memory import cleared) is the build without --sharedMemory", async () => {
+  for (const [relaxed, b64] of [[true, RELAXED_SIMD_WASM], [false, SIMD_WASM]] as const) {
+    const committed = Uint8Array.fromBase64(b64);
+    const unshared = unshareMemoryImport(committed);
+    assert.notDeepEqual(unshared, committed);
+    assert.deepEqual(unshared, await compile(relaxed, false));
+    assert.equal(unshareMemoryImport(unshared), unshared, "nothing left to unshare");
+  }
 });
 
 Deno.test("createWasmBackend(): relaxed SIMD by feature detection, plain SIMD in exactness mode", () => {

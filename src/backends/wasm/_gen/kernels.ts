@@ -2,7 +2,7 @@
 // deno-fmt-ignore-file
 
 /** SHA-256 of the kernel sources, build flags and compiler version. */
-export const SOURCE_HASH = "5cbf524cbcb6a3b80d332f27ebb74ecc33c89eb5653a736df2bbadc606093123";
+export const SOURCE_HASH = "c596d20a15c8951f1ee5398c00679da9e31289be7fea4f27594615815891239f";
 
 /** Maximum size of the shared Wasm memory the kernels import, in 64 KiB pages. */
 export const MAX_PAGES = 32768;
