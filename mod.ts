@@ -252,24 +252,26 @@ export {
 export { type RegularizerKind, structureRegularizer } from "./src/prune/regularizers.ts";
 export { kthSmallest } from "./src/prune/select.ts";
 
-export { type Analysis, analyze, type Lattice } from "./src/minimize/analysis.ts";
+export { type Analysis, analyze, type Lattice } from "./src/channels/analysis.ts";
+export { type ChannelIndex, channelIndex } from "./src/channels/index.ts";
 export { MinGraph, type ParamData, type ParamUse } from "./src/minimize/min_graph.ts";
 export {
   denseWidths,
   minimize,
   type MinimizeStats,
   removableChannels,
+  type RewriteRule,
   type Rule,
   RULES,
 } from "./src/minimize/rewrite.ts";
-export { keepIndices } from "./src/minimize/units.ts";
+export { keepIndices } from "./src/channels/kinds.ts";
 export {
   type ChannelClass,
   type ChannelClasses,
   channelClasses,
   type CutEdge,
   type Member,
-} from "./src/minimize/classes.ts";
+} from "./src/channels/classes.ts";
 export {
   CONTRACT_TOLERANCE,
   MinimizationError,
