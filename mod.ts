@@ -177,6 +177,7 @@ export {
   LAYER_OPS,
   type LayerChannels,
   type LayerOp,
+  type ParamSlice,
   type ParamSlot,
   type ParamView,
   type RunContext,
@@ -252,8 +253,9 @@ export {
 export { type RegularizerKind, structureRegularizer } from "./src/prune/regularizers.ts";
 export { kthSmallest } from "./src/prune/select.ts";
 
-export { type Analysis, analyze, type Lattice } from "./src/channels/analysis.ts";
+export { type Analysis, analyze, type Lattice, type ParamSource } from "./src/channels/analysis.ts";
 export { type ChannelIndex, channelIndex } from "./src/channels/index.ts";
+export type { ChannelKind, Coupler, KindContext, Rewriter } from "./src/channels/kinds.ts";
 export { MinGraph, type ParamData, type ParamUse } from "./src/minimize/min_graph.ts";
 export {
   denseWidths,
@@ -271,6 +273,7 @@ export {
   channelClasses,
   type CutEdge,
   type Member,
+  type ShapedGraph,
 } from "./src/channels/classes.ts";
 export {
   CONTRACT_TOLERANCE,

@@ -20,6 +20,9 @@ import { pruneUnits } from "../../src/prune/units.ts";
 import { randn, referenceBackend, tensor } from "../../src/tensor/create.ts";
 import { Rng } from "../../src/tensor/random.ts";
 import type { Tensor } from "../../src/tensor/tensor.ts";
+import { backward } from "../../src/autograd/backward.ts";
+import { mul } from "../../src/ops/elementwise.ts";
+import { sum } from "../../src/ops/reduce.ts";
 
 const backend = referenceBackend();
 const f64 = (values: ArrayLike<number>, shape: number[]): Tensor =>
@@ -111,6 +114,25 @@ Deno.test("linear on [B,T,C] equals the linear of every token; forwardNamed() ru
     () => g.forwardNamed({ u: tensor([1, 2, 3], [1, 3]), v: tensor([1, 2], [1, 2]) }),
     /input "u" shape \[1,3\] does not match \[N,2\]/,
   );
+});
+
+Deno.test("linear on [B,T,C] trains: its gradients equal those of the same linear on [B·T, C]", () => {
+  const rng = new Rng(11);
+  const w = param([3, 4], rng), bias = param([3], rng);
+  const x = randn([2, 5, 4], new Rng(12), { dtype: "float64" });
+  const r = randn([2, 5, 3], new Rng(13), { dtype: "float64" });
+  const op = LAYER_OPS.get("linear")!;
+  const ctx = { training: true, rng: new Rng(0) };
+  backward(sum(mul(op.run([x], { weight: w, bias }, {}, ctx), r)));
+  const g3 = [w.grad!.toArray(), bias.grad!.toArray()];
+  w.grad = bias.grad = null;
+  const x2 = f64(x.toArray(), [10, 4]), r2 = f64(r.toArray(), [10, 3]);
+  backward(sum(mul(op.run([x2], { weight: w, bias }, {}, ctx), r2)));
+  const g2 = [w.grad!.toArray(), bias.grad!.toArray()];
+  for (let k = 0; k < 2; k++) {
+    g2[k].forEach((v, i) => assert.ok(Math.abs(v - g3[k][i]) < 1e-12, `grad ${k}[${i}]`));
+  }
+  assert.ok(g2[0].some((v) => v !== 0));
 });
 
 Deno.test("Layer: an op of several inputs runs with apply() and emits with emitNode()", () => {
