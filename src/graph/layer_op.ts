@@ -19,13 +19,14 @@ import type { AttrValue, SymShape } from "./ir.ts";
  * - `dense`: output channel j is row j of `weight [out, in, …taps]`; input channel i is
  *   column i (linear, convolution); an optional `bias [out]` takes folded constants.
  * - `channelwise`: output channel c comes from input channel c only (activations,
- *   depthwise convolution, pooling, BatchNorm, layer scale, dropout).
+ *   depthwise convolution, pooling, BatchNorm, layer scale, dropout, permute: the axis
+ *   moves, channel c stays c).
  * - `merge`: channel c of the output comes from channel c of every input (residual add).
  * - `norm`: channel c of the output is computed from input channel c and the statistics
  *   of all input channels (LayerNorm / CompensatedLayerNorm).
  * - `flatten`: channel c of `[N, C, ...S]` becomes features `c·|S| … (c+1)·|S| − 1`.
  * - `select`: output channel j is input channel `attrs.indices[j]`.
- * - `opaque`: no channel map (permute, reshape): minimization keeps every channel.
+ * - `opaque`: no channel map (reshape): minimization keeps every channel.
  */
 export type LayerChannels =
   | "dense"

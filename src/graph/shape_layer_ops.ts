@@ -1,6 +1,7 @@
 /**
- * Layer ops without a channel map: `permute` and `reshape` (e.g. for channels-last
- * blocks). They run and train anywhere; minimization keeps every channel around them.
+ * Shape layer ops: `permute` moves the channel axis with the others (channel c stays
+ * channel c, so it is channelwise: NCHW → NHWC → linear on the last axis is one coupled
+ * chain), `reshape` has no channel map (minimization keeps every channel around it).
  *
  * @module
  */
@@ -23,7 +24,8 @@ export const permuteLayer: LayerOp = {
   name: "permute",
   arity: 1,
   params: [],
-  channels: "opaque",
+  channels: "channelwise",
+  constRule: (k) => k,
   outAxis: (_x, [axis], a) => (a.perm as number[]).indexOf(axis),
   infer: (node, [x], _p, a) => {
     const perm = intList(node, a.perm, "perm");

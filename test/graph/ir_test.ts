@@ -219,3 +219,46 @@ Deno.test("channel groups: channels of one group are one class and one pruning u
     ops.delete("pair_relu");
   }
 });
+
+Deno.test("permute carries channels: NCHW conv → NHWC linears → NCHW, minimized through the permutes", () => {
+  // The ConvNeXt block as PyTorch writes it: pointwise layers as linears on the last axis.
+  const rng = new Rng(14);
+  const b = new GraphBuilder("channels-last");
+  const x = b.input("x", [-1, 3, 4, 4]);
+  const c = b.node("conv", "conv2d", [x], {
+    weight: b.param("conv.weight", param([6, 3, 1, 1], rng)),
+    bias: b.param("conv.bias", param([6], rng)),
+  });
+  const p = b.node("to_nhwc", "permute", [c], {}, { perm: [0, 2, 3, 1] });
+  const h = b.node("pw1", "linear", [p], {
+    weight: b.param("pw1.weight", param([5, 6], rng)),
+    bias: b.param("pw1.bias", param([5], rng)),
+  });
+  const a = b.node("act", "relu", [h]);
+  const o = b.node("pw2", "linear", [a], { weight: b.param("pw2.weight", param([6, 5], rng)) });
+  const q = b.node("to_nchw", "permute", [o], {}, { perm: [0, 3, 1, 2] });
+  b.output(b.node("pool", "global_avg_pool", [q]));
+  const m = new GraphModule(b.build(), b.parameters);
+  const ix = channelIndex(m.graph);
+  assert.equal(ix.axes.get("to_nhwc"), 3);
+  assert.equal(
+    ix.classes.classOf.get("conv")![4],
+    ix.classes.classOf.get("to_nhwc")![4],
+    "conv channel 4 is channel 4 after the permute",
+  );
+  // pw1 reads none of conv channels 1 and 4; pw2 writes nothing from hidden unit 2.
+  m.namedParameters().get("pw1.weight")!.mask = f64(
+    Array.from({ length: 30 }, (_, k) => (k % 6 === 1 || k % 6 === 4 ? 0 : 1)),
+    [5, 6],
+  );
+  m.namedParameters().get("pw2.weight")!.mask = f64(
+    Array.from({ length: 30 }, (_, k) => (k % 5 === 2 ? 0 : 1)),
+    [6, 5],
+  );
+  const { model: min } = minimize(m);
+  assert.deepEqual(min.graph.params["conv.weight"], [4, 3, 1, 1], "two conv channels gone");
+  assert.deepEqual(min.graph.params["pw1.weight"], [4, 4]);
+  assert.deepEqual(min.graph.params["pw2.weight"], [6, 4]);
+  const r = verify(m, min, randn([3, 3, 4, 4], new Rng(15), { dtype: "float64" }));
+  assert.ok(r.ok, `contract ${r.maxRel}`);
+});
