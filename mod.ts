@@ -213,6 +213,24 @@ export {
 export { type RegularizerKind, structureRegularizer } from "./src/prune/regularizers.ts";
 
 export { denseWidths, minimize, type MinimizeStats } from "./src/minimize/rewrite.ts";
+export { type ChannelIndex, channelIndex } from "./src/channels/index.ts";
+export type {
+  ChannelClass,
+  ChannelClasses,
+  CutEdge,
+  Member,
+  ShapedGraph,
+} from "./src/channels/classes.ts";
+export type { ChannelKind, Coupler, KindContext, Rewriter } from "./src/channels/kinds.ts";
+export type { Lattice } from "./src/channels/analysis.ts";
+export type {
+  LayerChannels,
+  LayerOp,
+  ParamSlice,
+  ParamSlot,
+  ParamView,
+  RunContext,
+} from "./src/graph/layer_op.ts";
 export {
   CONTRACT_TOLERANCE,
   MinimizationError,

@@ -18,6 +18,7 @@ import { cosineLr } from "../nn/schedule.ts";
 import { evaluate, fit } from "../nn/train.ts";
 import { prunableLayers } from "../prune/chain.ts";
 import { importanceScores } from "../prune/importance.ts";
+import { channelIndex } from "../channels/index.ts";
 import { countNonzeroWeights } from "../prune/masks.ts";
 import { nextBudget, pruneToBudget, pruneWeakestUnits } from "../prune/prune.ts";
 import { structureRegularizer } from "../prune/regularizers.ts";
@@ -240,9 +241,11 @@ export async function squeezeRelease(
     const cand = current.clone();
     const before = denseWidths(cand);
     emit({ type: "phase", cycle: t, phase: "prune", detail: "" });
-    pruneWeakestUnits(cand, o.unitFraction, o.inputFraction);
+    const index = channelIndex(cand.graph); // one channel index for both pruning steps
+    pruneWeakestUnits(cand, o.unitFraction, o.inputFraction, index);
     const budget = nextBudget(state.nonzeros, o.budgetFraction);
-    const kept = pruneToBudget(cand, budget, importanceScores(cand, o.importance), { exclude });
+    const scores = importanceScores(cand, o.importance, undefined, index);
+    const kept = pruneToBudget(cand, budget, scores, { exclude });
     emit({
       type: "phase",
       cycle: t,

@@ -27,10 +27,12 @@ export class GraphBuilder {
     this.#name = name;
   }
 
-  /** Declares an input value. */
-  input(name: string, shape: SymShape): string {
+  /** Declares an input value; `channelAxis` 1 (the default) is left out of the graph. */
+  input(name: string, shape: SymShape, channelAxis = 1): string {
     this.#claim(name);
-    this.#inputs.push({ name, shape: [...shape] });
+    this.#inputs.push(
+      channelAxis === 1 ? { name, shape: [...shape] } : { name, shape: [...shape], channelAxis },
+    );
     return name;
   }
 

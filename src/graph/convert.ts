@@ -7,7 +7,8 @@ import { validateGraph } from "./validate.ts";
 
 /**
  * Describes `model` as a graph IR plus its parameters (shared, not copied). The input
- * shape excludes the batch axis.
+ * shape excludes the batch axis; `opts.channelAxis` is the input's channel axis counting
+ * the batch axis (default 1; 3 for NHWC, 2 for tokens `[B,T,C]`).
  *
  * @example
  * ```ts
@@ -21,9 +22,10 @@ export function toGraph(
   model: Module,
   inputShape: SymShape,
   name = "model",
+  opts: { channelAxis?: number } = {},
 ): { graph: Graph; params: Map<string, Parameter> } {
   const b = new GraphBuilder(name);
-  const x = b.input("input", [-1, ...inputShape]);
+  const x = b.input("input", [-1, ...inputShape], opts.channelAxis ?? 1);
   b.output(model.emit(b, x, ""));
   const graph = b.build();
   validateGraph(graph);

@@ -73,29 +73,95 @@ export class GraphModule extends Module {
     return new GraphModule(structuredClone(this.graph), params);
   }
 
-  /** Runs the graph on its single input and returns its first output. */
+  /**
+   * Runs the graph on its first input and returns its first output (the single-tensor
+   * form; see {@linkcode GraphModule.forwardNamed} for several inputs and outputs).
+   */
   forward(x: Tensor): Tensor {
-    const values = new Map<string, Tensor>([[this.graph.inputs[0].name, x]]);
-    const want = this.graph.inputs[0].shape;
-    if (x.rank !== want.length || want.some((d, i) => d !== -1 && d !== x.shape[i])) {
-      throw new RangeError(
-        `${this.graph.name}: input shape ${formatShape(x.shape)} does not match ${
-          formatShape(want).replaceAll("-1", "N")
-        }`,
-      );
+    const first = this.graph.inputs[0].name;
+    return this.#run(new Map([[first, x]])).get(this.graph.outputs[0])!;
+  }
+
+  /**
+   * Runs the graph on named inputs (every graph input) and returns every graph output
+   * by name. Throws a `RangeError` naming a missing, unknown or misshapen input.
+   *
+   * @example
+   * ```ts
+   * import { GraphBuilder } from "./builder.ts";
+   * import { GraphModule } from "./graph_module.ts";
+   * import { tensor } from "../tensor/create.ts";
+   * const b = new GraphBuilder("two");
+   * const x = b.input("x", [-1, 2]), y = b.input("y", [-1, 2]);
+   * const s = b.node("sum", "add", [x, y]);
+   * b.output(s);
+   * b.output(b.node("act", "relu", [s]));
+   * const m = new GraphModule(b.build(), new Map());
+   * const out = m.forwardNamed({ x: tensor([1, -3], [1, 2]), y: tensor([1, 1], [1, 2]) });
+   * console.assert(out.sum.toArray()[1] === -2 && out.act.toArray()[1] === 0);
+   * ```
+   */
+  forwardNamed(inputs: Readonly<Record<string, Tensor>>): Record<string, Tensor> {
+    for (const name of Object.keys(inputs)) {
+      if (!this.graph.inputs.some((i) => i.name === name)) {
+        throw new RangeError(
+          `${this.graph.name}: unknown input "${name}" (inputs: ${
+            this.graph.inputs.map((i) => i.name).join(", ")
+          })`,
+        );
+      }
+    }
+    const given = new Map<string, Tensor>();
+    for (const inp of this.graph.inputs) {
+      const t = inputs[inp.name];
+      if (!t) throw new RangeError(`${this.graph.name}: input "${inp.name}" is missing`);
+      given.set(inp.name, t);
+    }
+    const values = this.#run(given);
+    return Object.fromEntries(this.graph.outputs.map((o) => [o, values.get(o)!]));
+  }
+
+  #run(inputs: Map<string, Tensor>): Map<string, Tensor> {
+    const values = new Map<string, Tensor>();
+    for (const inp of this.graph.inputs) {
+      const x = inputs.get(inp.name);
+      if (!x) continue;
+      const want = inp.shape;
+      if (x.rank !== want.length || want.some((d, i) => d !== -1 && d !== x.shape[i])) {
+        const label = this.graph.inputs.length > 1 ? ` "${inp.name}"` : "";
+        throw new RangeError(
+          `${this.graph.name}: input${label} shape ${formatShape(x.shape)} does not match ${
+            formatShape(want).replaceAll("-1", "N")
+          }`,
+        );
+      }
+      values.set(inp.name, x);
     }
     const ctx = { training: this.training, rng: this.rng };
     for (const n of this.graph.nodes) {
       const op = LAYER_OPS.get(n.op)!;
       const params: Record<string, Tensor> = {};
       for (const [role, pname] of Object.entries(n.params)) params[role] = this.#params.get(pname)!;
-      values.set(n.name, op.run(n.inputs.map((v) => values.get(v)!), params, n.attrs, ctx));
+      const ins = n.inputs.map((v) => values.get(v));
+      if (ins.some((t) => t === undefined)) {
+        const missing = n.inputs.find((v) => !values.has(v))!;
+        throw new RangeError(`${this.graph.name}: node "${n.name}" needs input "${missing}"`);
+      }
+      values.set(n.name, op.run(ins as Tensor[], params, n.attrs, ctx));
     }
-    return values.get(this.graph.outputs[0])!;
+    return values;
   }
 
-  /** Re-emits the nodes into `g` (used when a graph model is nested in another). */
+  /**
+   * Re-emits the nodes into `g` (used when a graph model is nested in another); the
+   * single-input, single-output form.
+   */
   emit(g: GraphBuilder, input: string, prefix: string): string {
+    if (this.graph.inputs.length !== 1) {
+      throw new RangeError(
+        `${this.graph.name}: emit nests a graph of one input, this one has ${this.graph.inputs.length}`,
+      );
+    }
     const rename = new Map<string, string>([[this.graph.inputs[0].name, input]]);
     for (const n of this.graph.nodes) {
       const params: Record<string, string> = {};

@@ -17,7 +17,7 @@ import {
   type PoolKind,
 } from "../nn/image_functional.ts";
 import type { AttrValue, SymShape } from "./ir.ts";
-import type { LayerOp } from "./layer_op.ts";
+import type { LayerOp, ParamSlice } from "./layer_op.ts";
 import { channelIsZero, channelSum, expectRankSym, expectVector, numAttr } from "./op_attrs.ts";
 
 type Attrs = Readonly<Record<string, AttrValue>>;
@@ -45,12 +45,24 @@ function convInfer(
   return [x[0], w[0], p.oh, p.ow];
 }
 
+const axis1 = () => 1;
+const outputSlices = (...roles: string[]): ParamSlice[] =>
+  roles.map((role) => ({ role, axis: 0, of: "output" }));
+
 /** `conv2d`: weight `[O, C, KH, KW]`, optional bias `[O]`; attrs `stride`, `padding`. */
 export const conv2dLayer: LayerOp = {
   name: "conv2d",
   arity: 1,
   params: [{ role: "weight" }, { role: "bias", optional: true }],
   channels: "dense",
+  slices: [
+    ...outputSlices("weight"),
+    { role: "weight", axis: 1, of: "input" },
+    ...outputSlices("bias"),
+  ],
+  gain: "weight",
+  prunes: "weight",
+  readsAxis: axis1,
   foldsConstants: (a) => (a.padding ?? 0) === 0,
   infer: (node, [x], p, a) => {
     const out = convInfer(node, x, p.weight, a, 1);
@@ -66,8 +78,10 @@ export const dwconv2dLayer: LayerOp = {
   arity: 1,
   params: [{ role: "weight" }, { role: "bias", optional: true }],
   channels: "channelwise",
-  perChannel: ["weight", "bias"],
+  slices: outputSlices("weight", "bias"),
   gain: "weight",
+  prunes: "weight",
+  readsAxis: axis1,
   infer: (node, [x], p, a) => {
     if (p.weight.length !== 4 || p.weight[0] !== x[1] || p.weight[1] !== 1) {
       throw new RangeError(
@@ -99,6 +113,7 @@ function poolLayer(kind: PoolKind): LayerOp {
     arity: 1,
     params: [],
     channels: "channelwise",
+    readsAxis: axis1,
     constRule: (k) => k,
     infer: (node, [x], _p, a) => {
       expectRankSym(node, `${kind}_pool`, x, 4);
@@ -124,6 +139,7 @@ export const globalAvgPoolLayer: LayerOp = {
   arity: 1,
   params: [],
   channels: "channelwise",
+  readsAxis: axis1,
   constRule: (k) => k,
   infer: (node, [x]) => {
     expectRankSym(node, "global_avg_pool", x, 3, true);
@@ -143,8 +159,9 @@ export const batchNormLayer: LayerOp = {
     { role: "running_var", buffer: true },
   ],
   channels: "channelwise",
-  perChannel: ["weight", "bias", "running_mean", "running_var"],
+  slices: outputSlices("weight", "bias", "running_mean", "running_var"),
   gain: "weight",
+  readsAxis: axis1,
   infer: (node, [x], p, a) => {
     expectRankSym(node, "batch_norm", x, 2, true);
     for (const r of ["weight", "bias", "running_mean", "running_var"]) {
@@ -178,8 +195,9 @@ export const scaleLayer: LayerOp = {
   arity: 1,
   params: [{ role: "weight" }],
   channels: "channelwise",
-  perChannel: ["weight"],
+  slices: outputSlices("weight"),
   gain: "weight",
+  readsAxis: axis1,
   infer: (node, [x], p) => {
     expectRankSym(node, "scale", x, 2, true);
     expectVector(node, "weight", p.weight, x[1]);

@@ -2,10 +2,13 @@
  * The graph IR: a model as a DAG of named values. Every node reads values by name,
  * holds its parameters by role → parameter name, and produces one value named after the
  * node. The batch axis is symbolic (-1 in shapes). The IR is plain JSON, so it is the
- * architecture part of the model file; minimization rewrites it.
+ * architecture part of the model file; minimization rewrites it. A graph has one or
+ * more named inputs and outputs; a node reads as many values as its op's arity.
  *
- * Channel axis convention: axis 1 of every value (features of `[N, F]`, channels of
- * NCHW images). Each layer op declares how its channels map (see `layer_ops.ts`).
+ * Channel axis: every value has one. A graph input declares it (`channelAxis`, default
+ * 1: features of `[N, F]`, channels of NCHW images; 3 for NHWC, 2 for tokens `[B,T,C]`);
+ * each layer op declares the axis it reads and the one its output has (`layer_op.ts`),
+ * so the axis of every value follows (see `validateGraph`). Widths may be 0.
  *
  * @module
  */
@@ -22,6 +25,8 @@ export interface GraphInput {
   name: string;
   /** Shape, with -1 for the batch axis. */
   shape: SymShape;
+  /** The channel axis (1 when absent): 1 for `[N, F]` and NCHW, 3 for NHWC, 2 for `[B,T,C]`. */
+  channelAxis?: number;
 }
 
 /** One layer application. */
@@ -42,15 +47,15 @@ export interface GraphNode {
 export interface Graph {
   /** Format tag. */
   format: "squeeze.graph";
-  /** Format version (2; version-1 files convert on load, see `upgrade.ts`). */
-  version: 2;
+  /** Format version (3; files of versions 1 and 2 convert on load, see `upgrade.ts`). */
+  version: 3;
   /** Free-form model name. */
   name: string;
-  /** Inputs (one for the models built so far). */
+  /** Named inputs (one or more). */
   inputs: GraphInput[];
   /** Nodes in a topological order. */
   nodes: GraphNode[];
-  /** Values the model returns. */
+  /** Values the model returns (one or more, by name). */
   outputs: string[];
   /** Parameter name → shape. */
   params: Record<string, number[]>;

@@ -1,7 +1,11 @@
 /**
  * What a graph node can be: the layer-op interface. Each op validates its input and
- * parameter shapes, runs through the tensor ops, and declares how channels (axis 1)
- * map from inputs to output: the facts minimization and pruning reason with.
+ * parameter shapes, runs through the tensor ops, and declares as data how channels map
+ * from inputs to output: its channel kind (the coupling, see `channels/kinds.ts`), the
+ * channel axis it reads and writes, how its parameters are sliced when channels go, its
+ * constant rule, liveness and channel groups — the facts minimization and pruning
+ * reason with. The walkers in `channels/`, `minimize/` and `prune/` never look at op
+ * names.
  *
  * @module
  */
@@ -11,17 +15,18 @@ import type { Shape } from "../tensor/shape.ts";
 import type { AttrValue, SymShape } from "./ir.ts";
 
 /**
- * Channel mapping of a layer (channel axis = 1):
+ * Channel mapping of a layer (on the channel axis each value declares, see `ir.ts`):
  * - `dense`: output channel j is row j of `weight [out, in, …taps]`; input channel i is
- *   column i (linear, convolution).
+ *   column i (linear, convolution); an optional `bias [out]` takes folded constants.
  * - `channelwise`: output channel c comes from input channel c only (activations,
- *   depthwise convolution, pooling, BatchNorm, layer scale, dropout).
+ *   depthwise convolution, pooling, BatchNorm, layer scale, dropout, permute: the axis
+ *   moves, channel c stays c).
  * - `merge`: channel c of the output comes from channel c of every input (residual add).
  * - `norm`: channel c of the output is computed from input channel c and the statistics
  *   of all input channels (LayerNorm / CompensatedLayerNorm).
  * - `flatten`: channel c of `[N, C, ...S]` becomes features `c·|S| … (c+1)·|S| − 1`.
  * - `select`: output channel j is input channel `attrs.indices[j]`.
- * - `opaque`: no channel map (permute, reshape): minimization keeps every channel.
+ * - `opaque`: no channel map (reshape): minimization keeps every channel.
  */
 export type LayerChannels =
   | "dense"
@@ -31,6 +36,20 @@ export type LayerChannels =
   | "flatten"
   | "select"
   | "opaque";
+
+/**
+ * How one parameter follows the channels: its entries along `axis` belong to the output
+ * channels (`of: "output"`) or to the channels of input 0 (`of: "input"`), and go when
+ * those channels go.
+ */
+export interface ParamSlice {
+  /** Parameter role. */
+  role: string;
+  /** Axis of the parameter. */
+  axis: number;
+  /** Whose channels the entries along `axis` are. */
+  of: "output" | "input";
+}
 
 /** A parameter slot of a layer op. */
 export interface ParamSlot {
@@ -69,12 +88,46 @@ export interface LayerOp {
   readonly arity: number;
   /** Parameter slots. */
   readonly params: readonly ParamSlot[];
-  /** Channel mapping. */
+  /** Channel mapping (coupling kind; its behaviour is in `channels/kinds.ts`). */
   readonly channels: LayerChannels;
-  /** `channelwise`/`norm`: roles with one entry (axis 0) per channel, sliced with it. */
-  readonly perChannel?: readonly string[];
-  /** The role whose channel-j entries silence channel j when zeroed (pruning masks). */
+  /** How each parameter is sliced when channels go (none: nothing to slice). */
+  readonly slices?: readonly ParamSlice[];
+  /** The role whose channel-j entries (axis 0) silence output channel j when zeroed. */
   readonly gain?: string;
+  /** The role pruned at weight level (masks, importance scores, regularizers). */
+  readonly prunes?: string;
+  /**
+   * Its input channels are pruning units of their own where they are graph-input
+   * features (linear: pixels or features; not a convolution's image channels).
+   */
+  readonly inputUnits?: boolean;
+  /**
+   * Channel groups of the output: group id per output channel. Channels of one group
+   * are coupled (leave together, one pruning unit), e.g. the channels of an attention
+   * head. None: every channel is its own group.
+   */
+  groups?(attrs: Readonly<Record<string, AttrValue>>, width: number): Int32Array;
+  /**
+   * The axis of its inputs this op treats as channels (none: any, the output keeps the
+   * input's). Where an input declares another channel axis, the walkers treat the node
+   * as `opaque` (it keeps every channel): exact, never a guess.
+   */
+  readsAxis?(
+    inputs: readonly SymShape[],
+    attrs: Readonly<Record<string, AttrValue>>,
+  ): number;
+  /**
+   * The output's channel axis from the inputs' (default: `readsAxis`, else input 0's
+   * axis; for permute, where the axis moves).
+   */
+  outAxis?(
+    inputs: readonly SymShape[],
+    axes: readonly number[],
+    attrs: Readonly<Record<string, AttrValue>>,
+    out: SymShape,
+  ): number;
+  /** The op passes its input through unchanged (identity): minimization drops it. */
+  readonly passThrough?: boolean;
   /** `dense`: whether a constant input folds as `k·Σ taps` (false with zero padding). */
   foldsConstants?(attrs: Readonly<Record<string, AttrValue>>): boolean;
   /** `channelwise`/`norm`: output lattice from the input lattice (eval mode). */

@@ -9,9 +9,9 @@ import { UNARY_FNS } from "../backends/js/elementwise.ts";
 import { add, unary } from "../ops/elementwise.ts";
 import { flatten, linear } from "../nn/functional.ts";
 import { formatShape } from "../tensor/shape.ts";
-import { indexSelect } from "../ops/shape_ops.ts";
+import { indexSelect, reshape } from "../ops/shape_ops.ts";
 import type { AttrValue } from "./ir.ts";
-import type { LayerOp } from "./layer_op.ts";
+import type { LayerOp, ParamSlice } from "./layer_op.ts";
 import {
   avgPoolLayer,
   batchNormLayer,
@@ -31,31 +31,49 @@ export type {
   Lattice,
   LayerChannels,
   LayerOp,
+  ParamSlice,
   ParamSlot,
   ParamView,
   RunContext,
 } from "./layer_op.ts";
 
+/** The parameter slices of a dense op: weight rows and bias go with outputs, columns with inputs. */
+export const DENSE_SLICES: readonly ParamSlice[] = [
+  { role: "weight", axis: 0, of: "output" },
+  { role: "weight", axis: 1, of: "input" },
+  { role: "bias", axis: 0, of: "output" },
+];
+
+/** `linear`: weight `[O, I]`, optional bias `[O]`, on the last axis of a rank ≥ 2 input. */
 const linearOp: LayerOp = {
   name: "linear",
   arity: 1,
   params: [{ role: "weight" }, { role: "bias", optional: true }],
   channels: "dense",
+  slices: DENSE_SLICES,
+  gain: "weight",
+  prunes: "weight",
+  inputUnits: true,
   foldsConstants: () => true,
+  readsAxis: ([x]) => x.length - 1,
   infer: (node, [x], p) => {
     const w = p.weight;
     if (w.length !== 2) {
       throw new RangeError(`${node}: linear weight must be 2-D, got ${formatShape(w)}`);
     }
-    if (x.length !== 2 || x[1] !== w[1]) {
+    if (x.length < 2 || x[x.length - 1] !== w[1]) {
       throw new RangeError(
-        `${node}: linear expects input [N,${w[1]}], got ${formatShape(x)}`,
+        `${node}: linear expects input [N,…,${w[1]}], got ${formatShape(x)}`,
       );
     }
     expectVector(node, "bias", p.bias, w[0]);
-    return [x[0], w[0]];
+    return [...x.slice(0, -1), w[0]];
   },
-  run: ([x], p) => linear(x, p.weight, p.bias),
+  run: ([x], p) => {
+    if (x.rank === 2) return linear(x, p.weight, p.bias);
+    const rows = reshape(x, [-1, x.shape[x.rank - 1]]);
+    return reshape(linear(rows, p.weight, p.bias), [...x.shape.slice(0, -1), p.weight.shape[0]]);
+  },
 };
 
 function activationOp(kind: UnaryKind | "identity"): LayerOp {
@@ -65,6 +83,7 @@ function activationOp(kind: UnaryKind | "identity"): LayerOp {
     arity: 1,
     params: [],
     channels: "channelwise",
+    passThrough: kind === "identity",
     constRule: (k) => k.map((v) => (v === null ? null : f(v))),
     infer: (_n, [x]) => x,
     run: ([x]) => (kind === "identity" ? x : unary(kind, x)),
@@ -76,6 +95,8 @@ const flattenOp: LayerOp = {
   arity: 1,
   params: [],
   channels: "flatten",
+  readsAxis: () => 1,
+  outAxis: () => 1,
   infer: (node, [x]) => {
     if (x.length < 2) {
       throw new RangeError(`${node}: flatten needs rank ≥ 2, got ${formatShape(x)}`);
@@ -100,18 +121,33 @@ export function indicesAttr(node: string, v: AttrValue | undefined, dim: number)
   return Int32Array.from(v as number[]);
 }
 
+/** The axis a select picks channels on (`attrs.axis`, default 1). */
+export function selectAxis(attrs: Readonly<Record<string, AttrValue>>): number {
+  return (attrs.axis as number | undefined) ?? 1;
+}
+
+/** `select`: keeps channels `attrs.indices` (in that order) of axis `attrs.axis` (default 1). */
 const selectOp: LayerOp = {
   name: "select",
   arity: 1,
   params: [],
   channels: "select",
+  readsAxis: (_x, a) => selectAxis(a),
   infer: (node, [x], _p, attrs) => {
-    if (x.length < 2) {
-      throw new RangeError(`${node}: select expects rank ≥ 2, got ${formatShape(x)}`);
+    const axis = selectAxis(attrs);
+    if (x.length < 2 || !Number.isInteger(axis) || axis < 1 || axis >= x.length) {
+      throw new RangeError(
+        `${node}: select expects rank ≥ 2 and an axis in [1, ${x.length}), got ${
+          formatShape(x)
+        } and axis ${JSON.stringify(attrs.axis)}`,
+      );
     }
-    return [x[0], indicesAttr(node, attrs.indices, x[1]).length, ...x.slice(2)];
+    const out = [...x];
+    out[axis] = indicesAttr(node, attrs.indices, x[axis]).length;
+    return out;
   },
-  run: ([x], _p, attrs) => indexSelect(x, 1, Int32Array.from(attrs.indices as number[])),
+  run: ([x], _p, attrs) =>
+    indexSelect(x, selectAxis(attrs), Int32Array.from(attrs.indices as number[])),
 };
 
 const addOp: LayerOp = {

@@ -53,8 +53,9 @@ export const layerNormLayer: LayerOp = {
   arity: 1,
   params: [{ role: "weight" }, { role: "bias" }],
   channels: "norm",
-  perChannel: ["weight", "bias"],
+  slices: [{ role: "weight", axis: 0, of: "output" }, { role: "bias", axis: 0, of: "output" }],
   gain: "weight",
+  readsAxis: () => 1,
   infer: (node, [x], p, a) => {
     expectRankSym(node, "layer_norm", x, 2, true);
     const outs = normOutputs(node, a, x[1]).length;

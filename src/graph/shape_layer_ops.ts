@@ -1,6 +1,7 @@
 /**
- * Layer ops without a channel map: `permute` and `reshape` (e.g. for channels-last
- * blocks). They run and train anywhere; minimization keeps every channel around them.
+ * Shape layer ops: `permute` moves the channel axis with the others (channel c stays
+ * channel c, so it is channelwise: NCHW → NHWC → linear on the last axis is one coupled
+ * chain), `reshape` has no channel map (minimization keeps every channel around it).
  *
  * @module
  */
@@ -18,12 +19,14 @@ function intList(node: string, v: AttrValue | undefined, what: string): number[]
   return v as number[];
 }
 
-/** `permute`: attrs `perm` (must keep the batch axis first). */
+/** `permute`: attrs `perm` (must keep the batch axis first); the channel axis moves with it. */
 export const permuteLayer: LayerOp = {
   name: "permute",
   arity: 1,
   params: [],
-  channels: "opaque",
+  channels: "channelwise",
+  constRule: (k) => k,
+  outAxis: (_x, [axis], a) => (a.perm as number[]).indexOf(axis),
   infer: (node, [x], _p, a) => {
     const perm = intList(node, a.perm, "perm");
     if (
@@ -41,12 +44,17 @@ export const permuteLayer: LayerOp = {
   run: ([x], _p, a) => transpose(x, a.perm as number[]),
 };
 
-/** `reshape`: attrs `shape` without the batch axis (one entry may be -1). */
+/**
+ * `reshape`: attrs `shape` without the batch axis (one entry may be -1). A channel axis
+ * that is last and keeps its size stays last; otherwise the output's is axis 1.
+ */
 export const reshapeLayer: LayerOp = {
   name: "reshape",
   arity: 1,
   params: [],
   channels: "opaque",
+  outAxis: ([x], [axis], _a, out) =>
+    axis === x.length - 1 && out[out.length - 1] === x[axis] ? out.length - 1 : 1,
   infer: (node, [x], _p, a) => {
     const s = intList(node, a.shape, "shape");
     const size = x.slice(1).reduce((p, q) => p * q, 1);

@@ -1,20 +1,23 @@
 /**
  * Older graph versions, converted on load. Version 1 stored a CompensatedLayerNorm's
  * removed constants as raw sums (`s1 = Σk`, `s2 = Σk²`), a form that cancels in float32;
- * version 2 stores their mean and centred sum of squares (`kbar`, `m2`).
+ * version 2 stores their mean and centred sum of squares (`kbar`, `m2`). Version 3 adds
+ * declared channel axes (an input's `channelAxis`, absent = 1, which is what versions 1
+ * and 2 meant), several named inputs and outputs, and linear layers on rank ≥ 2 inputs;
+ * a version-2 graph is a version-3 graph as it is.
  *
  * @module
  */
 import { removedFromRawSums } from "../nn/compensation.ts";
 
 /** The graph version this reader writes. */
-export const GRAPH_VERSION = 2;
+export const GRAPH_VERSION = 3;
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
 
 /**
- * A copy of `raw` in the current version when it is an older graph (version 1), else
+ * A copy of `raw` in the current version when it is an older graph (version 1 or 2), else
  * `raw` itself (validation reports anything else it finds).
  *
  * @example
@@ -25,11 +28,12 @@ const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !
  *   params: { g: [2], b: [2] },
  *   nodes: [{ op: "layer_norm", params: { weight: "g", bias: "b" }, attrs: { width: 3, s1: 2, s2: 4 } }],
  * };
- * const v2 = upgradeGraph(v1) as typeof v1;
- * console.assert(v2.version === 2 && JSON.stringify(v2.nodes[0].attrs) === '{"width":3,"kbar":2,"m2":0}');
+ * const v3 = upgradeGraph(v1) as typeof v1;
+ * console.assert(v3.version === 3 && JSON.stringify(v3.nodes[0].attrs) === '{"width":3,"kbar":2,"m2":0}');
  * ```
  */
 export function upgradeGraph(raw: unknown): unknown {
+  if (isObj(raw) && raw.version === 2) return { ...raw, version: GRAPH_VERSION };
   if (!isObj(raw) || raw.version !== 1 || !Array.isArray(raw.nodes) || !isObj(raw.params)) {
     return raw;
   }

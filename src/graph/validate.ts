@@ -30,7 +30,8 @@ function str(v: unknown, where: string): string {
 /**
  * Checks that `g` is a well-formed graph: fields and types, unique names, known layer
  * ops, inputs defined before use, parameters declared with the shapes ops expect. Returns
- * the typed graph and the inferred shape of every value. Throws a `SyntaxError` naming
+ * the typed graph, the inferred shape of every value and its channel axis (declared by
+ * the inputs, carried by each op's `readsAxis`/`outAxis`). Throws a `SyntaxError` naming
  * the field (`nodes[3].op`, …) and the problem.
  *
  * @example
@@ -43,7 +44,9 @@ function str(v: unknown, where: string): string {
  * }
  * ```
  */
-export function validateGraph(g: unknown): { graph: Graph; shapes: Map<string, SymShape> } {
+export function validateGraph(
+  g: unknown,
+): { graph: Graph; shapes: Map<string, SymShape>; axes: Map<string, number> } {
   if (!isObj(g)) fail("", "not an object");
   if (g.format !== "squeeze.graph") {
     fail("format", `expected "squeeze.graph", got ${JSON.stringify(g.format)}`);
@@ -53,7 +56,7 @@ export function validateGraph(g: unknown): { graph: Graph; shapes: Map<string, S
       "version",
       `unsupported version ${
         JSON.stringify(g.version)
-      } (this reader knows ${GRAPH_VERSION}; files of version 1 convert on load)`,
+      } (this reader knows ${GRAPH_VERSION}; files of versions 1 and 2 convert on load)`,
     );
   }
   if (typeof g.name !== "string") fail("name", "expected a string");
@@ -64,11 +67,26 @@ export function validateGraph(g: unknown): { graph: Graph; shapes: Map<string, S
     fail("inputs", "expected a non-empty array");
   }
   const shapes = new Map<string, SymShape>();
+  const axes = new Map<string, number>();
   g.inputs.forEach((inp, i) => {
     if (!isObj(inp)) fail(`inputs[${i}]`, "expected an object");
     const name = str(inp.name, `inputs[${i}].name`);
     if (shapes.has(name)) fail(`inputs[${i}].name`, `duplicate value name "${name}"`);
-    shapes.set(name, shapeAt(inp.shape, `inputs[${i}].shape`, true));
+    const shape = shapeAt(inp.shape, `inputs[${i}].shape`, true);
+    shapes.set(name, shape);
+    const axis = (inp.channelAxis ?? 1) as number;
+    if (
+      inp.channelAxis !== undefined &&
+      !(Number.isInteger(axis) && axis >= 1 && axis < shape.length)
+    ) {
+      fail(
+        `inputs[${i}].channelAxis`,
+        `expected an axis in [1, ${shape.length}) of ${formatShape(shape)}, got ${
+          JSON.stringify(inp.channelAxis)
+        }`,
+      );
+    }
+    axes.set(name, axis);
   });
   if (!Array.isArray(g.nodes)) fail("nodes", "expected an array");
   const usedParams = new Set<string>();
@@ -117,11 +135,21 @@ export function validateGraph(g: unknown): { graph: Graph; shapes: Map<string, S
         fail(`${at}.params.${role}`, `${opName} has no such parameter`);
       }
     }
+    const attrs = n.attrs as GraphNode["attrs"];
+    let out: SymShape;
     try {
-      shapes.set(name, op.infer(name, ins, pshapes, n.attrs as GraphNode["attrs"]));
+      out = op.infer(name, ins, pshapes, attrs);
     } catch (e) {
       fail(at, (e as Error).message);
     }
+    shapes.set(name, out);
+    const inAxes = (n.inputs as string[]).map((v) => axes.get(v)!);
+    const axis = op.outAxis
+      ? op.outAxis(ins, inAxes, attrs, out)
+      : op.readsAxis
+      ? op.readsAxis(ins, attrs)
+      : inAxes[0] ?? 1;
+    axes.set(name, out.length < 2 ? 1 : Math.min(Math.max(axis, 1), out.length - 1));
   });
   if (!Array.isArray(g.outputs) || g.outputs.length === 0) {
     fail("outputs", "expected a non-empty array");
@@ -132,7 +160,7 @@ export function validateGraph(g: unknown): { graph: Graph; shapes: Map<string, S
   for (const p of params.keys()) {
     if (!usedParams.has(p)) fail(`params.${p}`, "declared but used by no node");
   }
-  return { graph: g as unknown as Graph, shapes };
+  return { graph: g as unknown as Graph, shapes, axes };
 }
 
 /** `[N,784]` for a symbolic shape. */

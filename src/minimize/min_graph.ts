@@ -1,9 +1,14 @@
 import type { TypedArray } from "../tensor/dtype.ts";
 import type { Backend } from "../backends/backend.ts";
 import { GraphModule } from "../graph/graph_module.ts";
-import type { Graph, GraphNode, SymShape } from "../graph/ir.ts";
+import type { AttrValue, Graph, GraphNode, SymShape } from "../graph/ir.ts";
 import { validateGraph } from "../graph/validate.ts";
 import { Parameter } from "../nn/parameter.ts";
+
+/** Attributes of a select keeping `indices` on `axis` (axis 1, the default, is left out). */
+function selectAttrs(indices: readonly number[], axis: number): Record<string, AttrValue> {
+  return axis === 1 ? { indices: [...indices] } : { indices: [...indices], axis };
+}
 
 /** A parameter's elements and shape while minimization rewrites it. */
 export interface ParamData {
@@ -110,10 +115,10 @@ export class MinGraph {
     this.graph.params[name] = [...shape];
   }
 
-  /** Keeps only entries `keep` along `axis` (0 or 1) of parameter `name`. */
-  keepAxis(name: string, axis: 0 | 1, keep: readonly number[]): void {
+  /** Keeps only entries `keep` along `axis` of parameter `name`. */
+  keepAxis(name: string, axis: number, keep: readonly number[]): void {
     const p = this.params.get(name)!;
-    const outer = axis === 0 ? 1 : p.shape[0], n = p.shape[axis];
+    const outer = p.shape.slice(0, axis).reduce((a, b) => a * b, 1), n = p.shape[axis];
     const inner = p.shape.slice(axis + 1).reduce((a, b) => a * b, 1);
     const data = new (p.data.constructor as Float32ArrayConstructor)(outer * keep.length * inner);
     for (let o = 0; o < outer; o++) {
@@ -138,31 +143,39 @@ export class MinGraph {
     return name;
   }
 
-  /** Puts a `select` layer keeping input channels `indices` in front of `node`. */
-  insertSelect(node: GraphNode, indices: readonly number[]): void {
+  /**
+   * Puts a `select` layer keeping input channels `indices` (on channel axis `axis`) in
+   * front of `node`.
+   */
+  insertSelect(node: GraphNode, indices: readonly number[], axis = 1): void {
     const name = this.freshName(`${node.name}_keep`);
     const sel: GraphNode = {
       name,
       op: "select",
       inputs: [node.inputs[0]],
       params: {},
-      attrs: { indices: [...indices] },
+      attrs: selectAttrs(indices, axis),
     };
     this.graph.nodes.splice(this.graph.nodes.indexOf(node), 0, sel);
     node.inputs = [name, ...node.inputs.slice(1)];
   }
 
   /**
-   * Puts a `select` keeping channels `indices` of `value` right after its producer and
-   * makes `readers` read it instead. Returns the select node.
+   * Puts a `select` keeping channels `indices` (on channel axis `axis`) of `value` right
+   * after its producer and makes `readers` read it instead. Returns the select node.
    */
-  selectAfter(value: string, indices: readonly number[], readers: GraphNode[]): GraphNode {
+  selectAfter(
+    value: string,
+    indices: readonly number[],
+    readers: GraphNode[],
+    axis = 1,
+  ): GraphNode {
     const sel: GraphNode = {
       name: this.freshName(`${value}_live`),
       op: "select",
       inputs: [value],
       params: {},
-      attrs: { indices: [...indices] },
+      attrs: selectAttrs(indices, axis),
     };
     const at = this.graph.nodes.findIndex((n) => n.name === value);
     this.graph.nodes.splice(at + 1, 0, sel);

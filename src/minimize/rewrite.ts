@@ -7,27 +7,17 @@
 import { GraphModule } from "../graph/graph_module.ts";
 import { minimizedName, renamed } from "../graph/graph_name.ts";
 import { LAYER_OPS } from "../graph/layer_ops.ts";
-import { type Analysis, analyze } from "./analysis.ts";
+import { analyze } from "../channels/analysis.ts";
+import { CHANNEL_KINDS } from "../channels/kinds.ts";
 import { MinGraph } from "./min_graph.ts";
-import { bypassZeroAdds } from "./rules/bypass_zero_adds.ts";
-import { dropPassThrough } from "./rules/drop_pass_through.ts";
-import { dropUnreadNodes } from "./rules/drop_unread_nodes.ts";
-import { dropZeroBiases } from "./rules/drop_zero_biases.ts";
-import { removeChannelClasses } from "./rules/remove_channel_classes.ts";
-import { selectLiveChannels } from "./rules/select_live_channels.ts";
+import { type RewriteRule, RULE_TABLE } from "./rule_table.ts";
 
-/** A rewrite rule: changes the working graph, returns how many channels/entries it removed. */
-export type Rule = (mg: MinGraph, a: Analysis) => number;
+export type { RewriteRule, Rule } from "./rule_table.ts";
 
-/** The rules, in the order the driver tries them each round. */
-export const RULES: Readonly<Record<string, Rule>> = {
-  removeChannelClasses,
-  selectLiveChannels,
-  bypassZeroAdds,
-  dropUnreadNodes,
-  dropPassThrough,
-  dropZeroBiases,
-};
+/** The rule table by name, in the order the driver tries them each round. */
+export const RULES: Readonly<Record<string, RewriteRule>> = Object.fromEntries(
+  RULE_TABLE.map((r) => [r.name, r]),
+);
 
 /** What minimization did. */
 export interface MinimizeStats {
@@ -55,7 +45,7 @@ export interface MinimizeStats {
 export function removableChannels(mg: MinGraph): number {
   const probe = mg.clone();
   let n = 0;
-  for (const rule of Object.values(RULES)) n += rule(probe, analyze(probe));
+  for (const rule of RULE_TABLE) n += rule.apply(probe, analyze(probe));
   return n;
 }
 
@@ -92,15 +82,15 @@ export function minimize(model: GraphModule, opts: { maxRounds?: number } = {}):
     );
   }
   const mg = new MinGraph(model);
-  const removed: Record<string, number> = Object.fromEntries(Object.keys(RULES).map((k) => [k, 0]));
+  const removed: Record<string, number> = Object.fromEntries(RULE_TABLE.map((r) => [r.name, 0]));
   const maxRounds = opts.maxRounds ?? 1000;
   let rounds = 0;
   for (;;) {
     rounds++;
     let changed = 0;
-    for (const [name, rule] of Object.entries(RULES)) {
-      const n = rule(mg, analyze(mg));
-      removed[name] += n;
+    for (const rule of RULE_TABLE) {
+      const n = rule.apply(mg, analyze(mg));
+      removed[rule.name] += n;
       changed += n;
     }
     if (changed === 0) break;
@@ -122,7 +112,7 @@ export function minimize(model: GraphModule, opts: { maxRounds?: number } = {}):
 
 /** The first dense layer's input width, then every dense layer's output width. */
 export function denseWidths(model: GraphModule): number[] {
-  const dense = model.graph.nodes.filter((n) => LAYER_OPS.get(n.op)!.channels === "dense");
+  const dense = model.graph.nodes.filter((n) => CHANNEL_KINDS[LAYER_OPS.get(n.op)!.channels].mixes);
   if (dense.length === 0) return [];
   const shape = (n: typeof dense[0]) => model.graph.params[n.params.weight];
   return [shape(dense[0])[1], ...dense.map((n) => shape(n)[0])];

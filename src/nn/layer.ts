@@ -9,7 +9,9 @@ import type { Parameter } from "./parameter.ts";
 /**
  * A module that is one node of a layer op (see `graph/layer_ops.ts`): its forward pass
  * is the op's, so the module and its graph node compute the same thing by construction.
- * The layer factories in `layers.ts` build these.
+ * The layer factories in `layers.ts` build these. An op of several inputs (a residual
+ * `add`) runs with {@linkcode Layer.apply} and emits with {@linkcode Layer.emitNode};
+ * `forward`/`emit` are the one-input forms.
  *
  * @example
  * ```ts
@@ -38,7 +40,6 @@ export class Layer extends Module {
     super();
     const def = LAYER_OPS.get(op);
     if (!def) throw new RangeError(`Layer: unknown layer op "${op}"`);
-    if (def.arity !== 1) throw new RangeError(`Layer: "${op}" takes ${def.arity} inputs`);
     this.op = op;
     this.attrs = attrs;
     this.rng = rng;
@@ -54,23 +55,42 @@ export class Layer extends Module {
     return [...this.#params];
   }
 
-  /** Runs the op. */
+  /** Runs the op on its one input (throws a `RangeError` for an op of several). */
   forward(x: Tensor): Tensor {
+    return this.apply([x]);
+  }
+
+  /** Runs the op on its inputs (as many as the op's arity). */
+  apply(inputs: readonly Tensor[]): Tensor {
+    this.#arity(inputs.length);
     return LAYER_OPS.get(this.op)!.run(
-      [x],
+      inputs,
       Object.fromEntries(this.#params),
       this.attrs,
       { training: this.training, rng: this.rng },
     );
   }
 
-  /** Emits one node. */
+  /** Emits one node reading `input`. */
   emit(g: GraphBuilder, input: string, prefix: string): string {
+    return this.emitNode(g, [input], prefix);
+  }
+
+  /** Emits one node reading `inputs` (as many as the op's arity). */
+  emitNode(g: GraphBuilder, inputs: readonly string[], prefix: string): string {
+    this.#arity(inputs.length);
     const params: Record<string, string> = {};
     for (const [role, p] of this.#params) params[role] = g.param(`${prefix}${role}`, p);
-    return g.node(prefix.replace(/\.$/, "") || this.op, this.op, [input], params, {
+    return g.node(prefix.replace(/\.$/, "") || this.op, this.op, [...inputs], params, {
       ...this.attrs,
     });
+  }
+
+  #arity(n: number): void {
+    const want = LAYER_OPS.get(this.op)!.arity;
+    if (n !== want) {
+      throw new RangeError(`Layer "${this.op}": takes ${want} input(s), got ${n}`);
+    }
   }
 }
 

@@ -1,6 +1,8 @@
 import type { GraphModule } from "../graph/graph_module.ts";
 import type { GraphNode } from "../graph/ir.ts";
 import { LAYER_OPS } from "../graph/layer_ops.ts";
+import type { LayerOp } from "../graph/layer_op.ts";
+import { CHANNEL_KINDS } from "../channels/kinds.ts";
 import type { Parameter } from "../nn/parameter.ts";
 
 /** Thrown when a graph holds a layer that pruning or minimization cannot handle yet. */
@@ -45,12 +47,12 @@ export function denseChain(model: GraphModule): DenseLayer[] {
   for (const n of g.nodes) {
     const op = LAYER_OPS.get(n.op)!;
     const fanOut = consumers.get(n.name) ?? 0;
-    if (op.channels === "merge" || n.inputs.length !== 1 || fanOut > 1) {
+    if (CHANNEL_KINDS[op.channels].sums || n.inputs.length !== 1 || fanOut > 1) {
       throw new UnsupportedLayerError(
         `layer "${n.name}" (${n.op}) is not supported here yet: only feed-forward chains of linear, activation, flatten and select layers`,
       );
     }
-    if (op.channels === "dense") {
+    if (CHANNEL_KINDS[op.channels].mixes) {
       out.push({
         node: n,
         weight: params.get(n.params.weight)!,
@@ -63,10 +65,15 @@ export function denseChain(model: GraphModule): DenseLayer[] {
   return out;
 }
 
+/** Whether the weight an op prunes has entries of its own per input channel (columns). */
+export function hasColumns(op: LayerOp): boolean {
+  return (op.slices ?? []).some((s) => s.role === op.prunes && s.of === "input");
+}
+
 /**
- * Every weight pruning works on — linear, convolution and depthwise convolution layers,
- * in graph order — for any graph (for a feed-forward chain: the same list as
- * {@linkcode denseChain}).
+ * Every weight pruning works on — the `prunes` role of each layer op that has one
+ * (linear, convolution and depthwise convolution layers), in graph order — for any graph
+ * (for a feed-forward chain: the same list as {@linkcode denseChain}).
  *
  * @example
  * ```ts
@@ -80,13 +87,16 @@ export function denseChain(model: GraphModule): DenseLayer[] {
 export function prunableLayers(model: GraphModule): DenseLayer[] {
   const params = model.namedParameters();
   const out = model.graph.nodes
-    .filter((n) => n.op === "linear" || n.op === "conv2d" || n.op === "dwconv2d")
-    .map((n) => ({
-      node: n,
-      weight: params.get(n.params.weight)!,
-      bias: n.params.bias ? params.get(n.params.bias)! : null,
-      weightName: n.params.weight,
-    }));
+    .filter((n) => LAYER_OPS.get(n.op)!.prunes !== undefined)
+    .map((n) => {
+      const role = LAYER_OPS.get(n.op)!.prunes!;
+      return {
+        node: n,
+        weight: params.get(n.params[role])!,
+        bias: n.params.bias ? params.get(n.params.bias)! : null,
+        weightName: n.params[role],
+      };
+    });
   if (out.length === 0) {
     throw new UnsupportedLayerError(`graph "${model.graph.name}" has no linear or conv layer`);
   }

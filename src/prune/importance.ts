@@ -5,7 +5,9 @@
  * @module
  */
 import type { GraphModule } from "../graph/graph_module.ts";
-import { type DenseLayer, prunableLayers } from "./chain.ts";
+import type { ChannelIndex } from "../channels/index.ts";
+import { LAYER_OPS } from "../graph/layer_ops.ts";
+import { type DenseLayer, hasColumns, prunableLayers } from "./chain.ts";
 import { pruneUnits } from "./units.ts";
 import { backward } from "../autograd/backward.ts";
 import { batches, type Dataset } from "../data/dataset.ts";
@@ -57,11 +59,14 @@ export function unitStrengths(
  * - `taylor`: |w·g| with `grads` (one array per layer, e.g. accumulated over batches).
  * - `unit`: |w| × strength(out unit) × strength(in unit), divided by the layer's mean
  *   score over unmasked entries (METHOD.md's unit-aware criterion).
+ *
+ * `index` (from `channelIndex(model.graph)`) saves re-indexing the graph for `unit`.
  */
 export function importanceScores(
   model: GraphModule,
   kind: ImportanceKind,
   grads?: ArrayLike<number>[],
+  index?: ChannelIndex,
 ): Float64Array[] {
   const layers = prunableLayers(model);
   if (kind === "taylor" && (!grads || grads.length !== layers.length)) {
@@ -69,19 +74,20 @@ export function importanceScores(
       `importanceScores: taylor needs one gradient array per layer (${layers.length})`,
     );
   }
-  const um = kind === "unit" ? pruneUnits(model) : null;
+  const um = kind === "unit" ? pruneUnits(model, index) : null;
   return layers.map((l, li) => {
     const w = l.weight.toArray();
     const m = l.weight.mask?.toArray();
     const [o, n] = l.weight.shape;
     const t = w.length / (o * n);
-    const depthwise = l.node.op === "dwconv2d";
+    // A weight without columns (depthwise) reads input channel j in row j.
+    const columns = hasColumns(LAYER_OPS.get(l.node.op)!);
     const s = new Float64Array(w.length);
     let sum = 0, count = 0;
     for (let j = 0; j < o; j++) {
       const sout = um ? um.strengthOf(l.node.name, j) : 1;
       for (let i = 0; i < n; i++) {
-        const sin = um ? um.strengthOf(l.node.inputs[0], depthwise ? j : i) : 1;
+        const sin = um ? um.strengthOf(l.node.inputs[0], columns ? i : j) : 1;
         for (let q = 0; q < t; q++) {
           const k = (j * n + i) * t + q;
           if (m && m[k] === 0) continue;

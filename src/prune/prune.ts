@@ -5,6 +5,7 @@
  * @module
  */
 import type { GraphModule } from "../graph/graph_module.ts";
+import type { ChannelIndex } from "../channels/index.ts";
 import { prunableLayers } from "./chain.ts";
 import { ensureMasks, maskParamWhere, maskWhere } from "./masks.ts";
 import { type PruneUnit, pruneUnits } from "./units.ts";
@@ -31,12 +32,14 @@ function weakest(units: PruneUnit[], fraction: number): PruneUnit[] {
  * Zeros (through masks) the weakest `unitFraction` of the still-alive units of each
  * family — every writer and reader entry of the unit (see `units.ts`) — and the weakest
  * `inputFraction` of the alive input features (their columns). Strength is the
- * unit-aware norm product of METHOD.md.
+ * unit-aware norm product of METHOD.md. `index` (from `channelIndex(model.graph)`) saves
+ * re-indexing the graph when several pruning steps run on one model.
  */
 export function pruneWeakestUnits(
   model: GraphModule,
   unitFraction: number,
   inputFraction: number,
+  index?: ChannelIndex,
 ): StructuredResult {
   for (
     const [k, v] of [["unitFraction", unitFraction], ["inputFraction", inputFraction]] as const
@@ -48,7 +51,7 @@ export function pruneWeakestUnits(
     }
   }
   ensureMasks(model);
-  const um = pruneUnits(model);
+  const um = pruneUnits(model, index);
   const families = [...new Set(um.units.map((u) => u.family))];
   const params = model.namedParameters();
   const zero = new Map<string, Uint8Array>();

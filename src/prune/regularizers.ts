@@ -8,7 +8,8 @@ import type { Tensor } from "../tensor/tensor.ts";
 import { add, mul, scale, unary } from "../ops/elementwise.ts";
 import { sum } from "../ops/reduce.ts";
 import type { GraphModule } from "../graph/graph_module.ts";
-import { prunableLayers } from "./chain.ts";
+import { LAYER_OPS } from "../graph/layer_ops.ts";
+import { hasColumns, prunableLayers } from "./chain.ts";
 
 /** Regularizer kinds. */
 export type RegularizerKind = "group_lasso" | "l1" | "l2" | "none";
@@ -23,7 +24,7 @@ function groupNorms(w: Tensor, axis: 0 | 1): Tensor {
 
 /**
  * `λ · Σ` over the structure groups of METHOD.md (group lasso): every column (input
- * channel, over its taps) of every linear/conv weight, and every row (output channel,
+ * channel, over its taps) of every pruned weight that has columns, and every row (output channel,
  * depthwise filter) except those of layers writing a graph output directly; or `λ·Σ|w|`
  * (L1) or `λ·Σw²` (L2) over the prunable weights.
  *
@@ -54,7 +55,7 @@ export function structureRegularizer(
       const w = l.weight;
       if (kind === "l1") return acc(sum(unary("abs", w)));
       if (kind === "l2") return acc(sum(mul(w, w)));
-      if (l.node.op !== "dwconv2d") acc(groupNorms(w, 1));
+      if (hasColumns(LAYER_OPS.get(l.node.op)!)) acc(groupNorms(w, 1));
       if (!outputs.has(l.node.name)) acc(groupNorms(w, 0));
     });
     const t = total as Tensor | null;

@@ -1,19 +1,20 @@
 /**
  * Pruning units for any graph: each class of coupled channels (see
- * `minimize/classes.ts`) is a unit whose weights, when zeroed, let minimization remove
- * it — the *writers* (the rows that produce its channels, the depthwise filters and the
- * norm/scale gains on the way) and the *readers* (the columns of the dense layers that
- * read it), including the classes that must leave with it. Input features of linear
- * layers fed by the graph input are units too (their columns).
+ * `channels/classes.ts`) is a unit whose weights, when zeroed, let minimization remove
+ * it — the *writers* (each producer's `gain` entries: the rows that produce its
+ * channels, the depthwise filters and the norm/scale gains on the way) and the *readers*
+ * (each reader's parameter slices that belong to its input channels: the columns of the
+ * dense layers), including the classes that must leave with it. Input features of
+ * layers with `inputUnits` fed by the graph input are units too (their columns).
  *
  * @module
  */
 import type { GraphModule } from "../graph/graph_module.ts";
 import type { GraphNode } from "../graph/ir.ts";
 import { LAYER_OPS } from "../graph/layer_ops.ts";
-import { fromInput, tapsOf } from "../minimize/analysis.ts";
-import { channelClasses } from "../minimize/classes.ts";
-import { MinGraph } from "../minimize/min_graph.ts";
+import { type ChannelIndex, channelIndex, fromInput } from "../channels/index.ts";
+import { CHANNEL_KINDS } from "../channels/kinds.ts";
+import { paramReader } from "./param_data.ts";
 
 /** Flat indices of one parameter. */
 export interface Entries {
@@ -51,7 +52,8 @@ export interface UnitMap {
 }
 
 /**
- * Finds the pruning units of `model`.
+ * Finds the pruning units of `model`; `index` (from `channelIndex(model.graph)`) saves
+ * re-indexing the graph when several pruning steps run on one model.
  *
  * @example
  * ```ts
@@ -63,40 +65,38 @@ export interface UnitMap {
  * console.assert(units.length === 3 && inputs.length === 4 && units[0].family === "fc1");
  * ```
  */
-export function pruneUnits(model: GraphModule): UnitMap {
-  const mg = new MinGraph(model);
-  const shapes = mg.shapes();
-  const cc = channelClasses(mg.graph, shapes, { norms: "link" });
-  const readers = mg.readerMap();
-  const producer = new Map(mg.graph.nodes.map((n) => [n.name, n]));
-  const order = new Map(mg.graph.nodes.map((n, i) => [n.name, i]));
-  const columns = (r: GraphNode, c: number): Entries => {
-    const w = mg.param(r, "weight")!;
-    const [o, k] = w.shape, t = tapsOf(w.shape);
-    const indices = new Int32Array(o * t);
-    for (let j = 0, at = 0; j < o; j++) {
-      for (let q = 0; q < t; q++) indices[at++] = (j * k + c) * t + q;
+export function pruneUnits(model: GraphModule, index?: ChannelIndex): UnitMap {
+  const ix = checkedIndex(model, index, "pruneUnits");
+  const param = paramReader(model);
+  const cc = ix.classes;
+  const readers = ix.readers;
+  const producer = ix.producer;
+  const order = ix.order;
+  /** Entries of parameter `name` whose index on `axis` is `c`. */
+  const slice = (name: string, axis: number, c: number): Entries => {
+    const p = param(name);
+    const outer = p.shape.slice(0, axis).reduce((a, b) => a * b, 1);
+    const n = p.shape[axis], inner = p.shape.slice(axis + 1).reduce((a, b) => a * b, 1);
+    const indices = new Int32Array(outer * inner);
+    for (let o = 0, at = 0; o < outer; o++) {
+      for (let q = 0; q < inner; q++) indices[at++] = (o * n + c) * inner + q;
     }
-    return { param: r.params.weight, indices };
-  };
-  const channel = (name: string, c: number): Entries => {
-    const p = mg.params.get(name)!;
-    const per = p.data.length / p.shape[0];
-    const indices = new Int32Array(per);
-    for (let i = 0; i < per; i++) indices[i] = c * per + i;
     return { param: name, indices };
   };
+  /** The entries of reader `r` that belong to its input channel `c`. */
+  const columns = (r: GraphNode, c: number): Entries[] =>
+    (LAYER_OPS.get(r.op)!.slices ?? []).filter((s) => s.of === "input" && r.params[s.role])
+      .map((s) => slice(r.params[s.role], s.axis, c));
   const own = cc.classes.map((cls) => {
     const writers: Entries[] = [], rs: Entries[] = [];
     for (const m of cls.members) {
       const p = producer.get(m.value);
       if (p) {
         const op = LAYER_OPS.get(p.op)!;
-        if (op.channels === "dense") writers.push(channel(p.params.weight, m.channel));
-        else if (op.gain && p.params[op.gain]) writers.push(channel(p.params[op.gain], m.channel));
+        if (op.gain && p.params[op.gain]) writers.push(slice(p.params[op.gain], 0, m.channel));
       }
       for (const r of readers.get(m.value) ?? []) {
-        if (LAYER_OPS.get(r.op)!.channels === "dense") rs.push(columns(r, m.channel));
+        if (r.inputs[0] === m.value) rs.push(...columns(r, m.channel));
       }
     }
     return { writers, readers: rs };
@@ -104,7 +104,7 @@ export function pruneUnits(model: GraphModule): UnitMap {
   const norm = (es: Entries[]) => {
     let s = 0;
     for (const e of es) {
-      const d = mg.params.get(e.param)!.data;
+      const d = param(e.param).data;
       for (const i of e.indices) s += d[i] * d[i];
     }
     return Math.sqrt(s);
@@ -113,13 +113,15 @@ export function pruneUnits(model: GraphModule): UnitMap {
     const a = norm(w), b = norm(r);
     return w.length && r.length ? a * b : w.length ? a : b;
   };
+  const sums = (n: GraphNode | undefined) =>
+    n !== undefined && CHANNEL_KINDS[LAYER_OPS.get(n.op)!.channels].sums;
   const classUnits = cc.classes.map((cls): PruneUnit => {
     const ids = [cls.id, ...cls.descendants];
     const writers = ids.flatMap((id) => own[id].writers);
     const rs = ids.flatMap((id) => own[id].readers);
     const first = cls.members.map((m) => order.get(m.value) ?? -1).filter((i) => i >= 0);
-    const head = first.length ? mg.graph.nodes[Math.min(...first)].name : "input";
-    const stream = cls.members.some((m) => producer.get(m.value)?.op === "add");
+    const head = first.length ? ix.graph.nodes[Math.min(...first)].name : "input";
+    const stream = cls.members.some((m) => sums(producer.get(m.value)));
     const fam = stream ? `${head} (stream)` : head;
     return {
       family: fam,
@@ -132,13 +134,15 @@ export function pruneUnits(model: GraphModule): UnitMap {
   const units = classUnits.filter((u) => !cc.classes[u.classId].pinned && u.writers.length > 0);
   const inputs: PruneUnit[] = [];
   const inputStrength = new Map<string, Float64Array>();
-  for (const n of mg.graph.nodes) {
+  for (const n of ix.graph.nodes) {
     const u = n.inputs[0];
-    if (n.op !== "linear" || !fromInput(mg, u) || readers.get(u)!.length !== 1) continue;
-    const k = shapes.get(u)![1];
+    if (!LAYER_OPS.get(n.op)!.inputUnits || !fromInput(ix, u) || readers.get(u)!.length !== 1) {
+      continue;
+    }
+    const k = ix.width(u);
     const s = new Float64Array(k);
     for (let c = 0; c < k; c++) {
-      const rs = [columns(n, c)];
+      const rs = columns(n, c);
       s[c] = norm(rs);
       inputs.push({ family: "inputs", writers: [], readers: rs, strength: s[c], classId: -1 });
     }
@@ -149,4 +153,19 @@ export function pruneUnits(model: GraphModule): UnitMap {
     inputs,
     strengthOf: (v, c) => inputStrength.get(v)?.[c] ?? classUnits[cc.classOf.get(v)![c]].strength,
   };
+}
+
+/** `index`, checked to belong to `model`'s graph, or a fresh index of it. */
+export function checkedIndex(
+  model: GraphModule,
+  index: ChannelIndex | undefined,
+  where: string,
+): ChannelIndex {
+  if (index === undefined) return channelIndex(model.graph);
+  if (index.graph !== model.graph) {
+    throw new RangeError(
+      `${where}: the channel index belongs to another graph than "${model.graph.name}"'s; build it with channelIndex(model.graph)`,
+    );
+  }
+  return index;
 }

@@ -81,9 +81,9 @@ Deno.test("validateGraph() names the field and problem of malformed graphs", () 
   );
   bad(
     (g) => (g.params["fc1.weight"] = [3, 5]),
-    /nodes\[1\]: fc1: linear expects input \[N,5\], got \[-1,4\]/,
+    /nodes\[1\]: fc1: linear expects input \[N,…,5\], got \[-1,4\]/,
   );
-  bad((g) => (g.version = 3 as 2), /version: unsupported version 3/);
+  bad((g) => (g.version = 4 as 3), /version: unsupported version 4/);
   bad((g) => (g.nodes[2].name = "fc1"), /duplicate value name "fc1"/);
   bad((g) => (g.params.extra = [1]), /params\.extra: declared but used by no node/);
   bad((g) => (g.outputs = ["zzz"]), /outputs\[0\]: value "zzz" is not defined/);

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { analyze } from "../../src/minimize/analysis.ts";
+import { analyze } from "../../src/channels/analysis.ts";
 import { MinGraph } from "../../src/minimize/min_graph.ts";
 import { removeChannelClasses } from "../../src/minimize/rules/remove_channel_classes.ts";
 import { selectLiveChannels } from "../../src/minimize/rules/select_live_channels.ts";

@@ -1,19 +1,23 @@
-import type { Analysis } from "../analysis.ts";
+import { LAYER_OPS } from "../../graph/layer_ops.ts";
+import type { Analysis } from "../../channels/analysis.ts";
+import { kindOf } from "../../channels/kinds.ts";
 import type { MinGraph } from "../min_graph.ts";
 
 /**
- * Rule: a residual add one of whose inputs is exactly zero on every channel (a branch
- * whose last scale or projection was pruned away) is the identity of the other input;
- * the add goes and the branch, now unread, follows (METHOD.md step 4). Returns the adds
- * removed.
+ * Rule: a sum (residual add) one of whose two inputs is exactly zero on every channel (a
+ * branch whose last scale or projection was pruned away) is the identity of the other
+ * input; the sum goes and the branch, now unread, follows (METHOD.md step 4). Returns the
+ * sums removed.
  */
 export function bypassZeroAdds(mg: MinGraph, a: Analysis): number {
   let removed = 0;
   for (const n of [...mg.graph.nodes]) {
-    if (n.op !== "add") continue;
+    if (!kindOf(n, LAYER_OPS.get(n.op)!, a.shapes, a.axes).sums) continue;
     const zero = n.inputs.findIndex((v) => a.consts.get(v)!.every((k) => k === 0));
     if (zero < 0) continue;
-    mg.bypass(n, n.inputs[1 - zero]);
+    const rest = n.inputs.filter((_, i) => i !== zero);
+    if (rest.length !== 1) continue;
+    mg.bypass(n, rest[0]);
     removed++;
   }
   return removed;

@@ -1,4 +1,4 @@
-import type { Analysis } from "../analysis.ts";
+import type { Analysis } from "../../channels/analysis.ts";
 import type { MinGraph } from "../min_graph.ts";
 
 /**

@@ -1,5 +1,5 @@
 import { LAYER_OPS } from "../../graph/layer_ops.ts";
-import type { Analysis } from "../analysis.ts";
+import type { Analysis } from "../../channels/analysis.ts";
 import type { MinGraph } from "../min_graph.ts";
 
 /**

@@ -12,23 +12,10 @@
  */
 import type { GraphNode } from "../../graph/ir.ts";
 import { LAYER_OPS } from "../../graph/layer_ops.ts";
-import { normOutputs, normStats } from "../../graph/norm_ops.ts";
-import { mergeRemoved } from "../../nn/compensation.ts";
-import { type Analysis, tapsOf } from "../analysis.ts";
-import { type ChannelClasses, channelClasses } from "../classes.ts";
+import type { Analysis } from "../../channels/analysis.ts";
+import { type ChannelClasses, channelClasses } from "../../channels/classes.ts";
+import { keepIndices, kindOf, tapsOf } from "../../channels/kinds.ts";
 import type { MinGraph } from "../min_graph.ts";
-import { keepIndices } from "../units.ts";
-
-/** Whether column `c` of dense `node`'s weight is zero on every live output row. */
-function deadColumn(mg: MinGraph, node: GraphNode, c: number, live: boolean[]): boolean {
-  const w = mg.param(node, "weight")!;
-  const [o, k] = w.shape, t = tapsOf(w.shape);
-  for (let j = 0; j < o; j++) {
-    if (!live[j]) continue;
-    for (let q = (j * k + c) * t, e = q + t; q < e; q++) if (w.data[q] !== 0) return false;
-  }
-  return true;
-}
 
 /** Channels of each value that a plan removes. */
 function goneChannels(cc: ChannelClasses, plan: ReadonlySet<number>): Map<string, Set<number>> {
@@ -45,7 +32,7 @@ function goneChannels(cc: ChannelClasses, plan: ReadonlySet<number>): Map<string
 interface NodeEdit {
   node: GraphNode;
   /** Per role: axis → dropped indices, and the class removing each. */
-  drops: Map<string, Map<0 | 1, Map<number, number>>>;
+  drops: Map<string, Map<number, Map<number, number>>>;
   /** Constant input channels folded into the bias: channel → [constant, its class]. */
   folds: Map<number, [number, number]>;
 }
@@ -59,22 +46,20 @@ function nodeEdits(mg: MinGraph, a: Analysis, cc: ChannelClasses, plan: Set<numb
   };
   return mg.graph.nodes.map((node) => {
     const op = LAYER_OPS.get(node.op)!;
-    const drops = new Map<string, Map<0 | 1, Map<number, number>>>();
+    const drops = new Map<string, Map<number, Map<number, number>>>();
     const folds = new Map<number, [number, number]>();
     const x = node.inputs[0];
     const outDrops = idsOf(node.name, a.channels.get(node.name)!);
-    if (op.channels === "dense") {
-      const inDrops = idsOf(x, a.channels.get(x)!);
-      drops.set("weight", new Map([[0, outDrops], [1, inDrops]]));
-      if (node.params.bias) drops.set("bias", new Map([[0, outDrops]]));
-      if (op.foldsConstants!(node.attrs)) {
-        const k = a.consts.get(x)!;
-        for (const [c, id] of inDrops) if (k[c] !== null && k[c] !== 0) folds.set(c, [k[c]!, id]);
-      }
-    } else if (op.channels === "channelwise" || op.channels === "norm") {
-      for (const role of op.perChannel ?? []) {
-        if (node.params[role]) drops.set(role, new Map([[0, outDrops]]));
-      }
+    const inDrops = idsOf(x, a.channels.get(x)!);
+    for (const s of op.slices ?? []) {
+      if (!node.params[s.role]) continue;
+      let axes = drops.get(s.role);
+      if (!axes) drops.set(s.role, axes = new Map());
+      axes.set(s.axis, s.of === "output" ? outDrops : inDrops);
+    }
+    if (op.foldsConstants?.(node.attrs)) {
+      const k = a.consts.get(x)!;
+      for (const [c, id] of inDrops) if (k[c] !== null && k[c] !== 0) folds.set(c, [k[c]!, id]);
     }
     return { node, drops, folds };
   });
@@ -107,7 +92,8 @@ function tieConflicts(mg: MinGraph, edits: NodeEdit[]): Set<number> {
   const blocked = new Set<number>();
   for (const uses of byParam.values()) {
     if (uses.length < 2) continue;
-    for (const axis of [0, 1] as const) {
+    const axes = new Set(uses.flatMap(({ e, role }) => [...(e.drops.get(role)?.keys() ?? [])]));
+    for (const axis of [...axes].sort((p, q) => p - q)) {
       const sets = uses.map(({ e, role }) => e.drops.get(role)?.get(axis) ?? new Map());
       const common = [...sets[0].keys()].filter((i) => sets.every((s) => s.has(i)));
       for (const s of sets) {
@@ -126,19 +112,21 @@ function tieConflicts(mg: MinGraph, edits: NodeEdit[]): Set<number> {
 /** Classes that may leave on their own (before closures and ties). */
 function ownRemovable(mg: MinGraph, a: Analysis, cc: ChannelClasses): boolean[] {
   const readers = mg.readerMap();
+  const ctx = {
+    shapes: a.shapes,
+    width: (v: string) => a.channels.get(v)!,
+    param: (n: GraphNode, role: string) => mg.param(n, role),
+  };
+  const kinds = new Map(
+    mg.graph.nodes.map((n) => [n, kindOf(n, LAYER_OPS.get(n.op)!, a.shapes, a.axes)]),
+  );
   return cc.classes.map((cls) => {
     if (cls.pinned) return false;
     for (const m of cls.members) {
       const k = a.consts.get(m.value)![m.channel];
       for (const r of readers.get(m.value) ?? []) {
         const op = LAYER_OPS.get(r.op)!;
-        if (op.channels === "dense") {
-          if (deadColumn(mg, r, m.channel, a.live.get(r.name)!)) continue;
-          if (k !== null && (k === 0 || op.foldsConstants!(r.attrs))) continue;
-          return false;
-        }
-        // A varying channel stays in a norm's statistics while any of its outputs is live.
-        if (op.channels === "norm" && k === null && a.live.get(r.name)!.some((l) => l)) {
+        if (kinds.get(r)!.blocksRemoval(r, op, m.channel, k, a.live.get(r.name)!, ctx)) {
           return false;
         }
       }
@@ -168,7 +156,7 @@ export function removablePlan(mg: MinGraph, a: Analysis, cc: ChannelClasses): Se
 
 /** Applies the rule once; returns the number of classes removed. */
 export function removeChannelClasses(mg: MinGraph, a: Analysis): number {
-  const cc = channelClasses(mg.graph, mg.shapes());
+  const cc = channelClasses({ graph: mg.graph, shapes: a.shapes, axes: a.axes });
   const plan = removablePlan(mg, a, cc);
   if (plan.size === 0) return 0;
   const gone = goneChannels(cc, plan);
@@ -209,70 +197,15 @@ export function removeChannelClasses(mg: MinGraph, a: Analysis): number {
   for (const n of [...mg.graph.nodes]) {
     const op = LAYER_OPS.get(n.op)!;
     const x = n.inputs[0];
-    const din = gone.get(x)!, dout = gone.get(n.name)!;
-    const keepOut = keepIndices(a.channels.get(n.name)!, dout);
-    switch (op.channels) {
-      case "channelwise": {
-        if ([...dout].some((c) => !din.has(c))) {
-          const map = newIndex(x);
-          mg.insertSelect(n, keepOut.map((c) => map[c]));
-        }
-        break;
-      }
-      case "norm": {
-        if (din.size === 0 && dout.size === 0) break;
-        const cIn = a.channels.get(x)!, map = newIndex(x);
-        const outs = normOutputs(n.name, n.attrs, cIn).filter((_, i) => !dout.has(i)).map((j) =>
-          map[j]
-        );
-        const kept = cIn - din.size;
-        const k = a.consts.get(x)!;
-        const { eps, outputs: _, width: _w, kbar: _k, m2: _m, ...rest } = n.attrs;
-        const attrs: Record<string, typeof eps> = { ...rest, eps: eps ?? 1e-6 };
-        if ([...din].some((c) => k[c] === null)) {
-          // Only when every output is dead: the statistics no longer matter.
-          attrs.width = Math.max(1, kept);
-        } else {
-          const st = normStats(n.attrs, cIn);
-          const s = mergeRemoved(
-            { r: st.width - cIn, kbar: st.kbar, m2: st.m2 },
-            [...din].sort((p, q) => p - q).map((c) => k[c]!),
-          );
-          attrs.width = st.width;
-          if (s.r > 0) (attrs.kbar = s.kbar), (attrs.m2 = s.m2);
-        }
-        if (outs.length !== kept || outs.some((j, i) => j !== i)) attrs.outputs = outs;
-        n.attrs = attrs;
-        break;
-      }
-      case "flatten": {
-        const s = a.channels.get(n.name)! / Math.max(1, a.channels.get(x)!);
-        const drop = keepIndices(a.channels.get(x)!, new Set()).filter((c) =>
-          !din.has(c) && dout.has(c * s)
-        );
-        if (drop.length) {
-          const map = newIndex(x), dropSet = new Set(drop);
-          mg.insertSelect(
-            n,
-            keepIndices(a.channels.get(x)!, din).filter((c) => !dropSet.has(c)).map((c) => map[c]),
-          );
-        }
-        break;
-      }
-      case "select": {
-        if (dout.size === 0 && din.size === 0) break;
-        const map = newIndex(x);
-        n.attrs = {
-          ...n.attrs,
-          indices: keepOut.map((j) => map[(n.attrs.indices as number[])[j]]),
-        };
-        break;
-      }
-      case "dense":
-      case "merge":
-      case "opaque":
-        break;
-    }
+    kindOf(n, op, a.shapes, a.axes).rewrite(n, op, {
+      x,
+      din: gone.get(x)!,
+      dout: gone.get(n.name)!,
+      width: (v) => a.channels.get(v)!,
+      newIndex,
+      consts: (v) => a.consts.get(v)!,
+      insertSelect: (indices) => mg.insertSelect(n, indices, a.axes.get(x)!),
+    });
   }
   return plan.size;
 }

@@ -1,27 +1,28 @@
 /**
  * Coupled channels: (value, channel) pairs that must leave the graph together form a
- * class. Channelwise layers, residual adds and flatten link a channel of their output to
- * the same channel of their inputs. Where a channelwise layer reads a value that has
- * other readers (a residual stream read by a block's depthwise conv), the link is a
- * *cut*: the downstream class may leave alone (a `select` is put in front of the layer),
- * but when the upstream class leaves, the downstream one must leave with it. `select`
- * layers are always cuts, and so are norms: a LayerNorm output may leave alone (the norm
- * keeps the input channel for its statistics), while an input channel that leaves (a
- * constant folded into the CompensatedLayerNorm) takes its output with it.
+ * class. Each node's channel kind (`kinds.ts`) says which of its channels are linked:
+ * channelwise layers, residual adds and flatten link a channel of their output to the
+ * same channel of their inputs, and an op's channel groups (an attention head) link its
+ * output channels to each other. Where a channelwise layer reads a value that has other
+ * readers (a residual stream read by a block's depthwise conv), the link is a *cut*: the
+ * downstream class may leave alone (a `select` is put in front of the layer), but when
+ * the upstream class leaves, the downstream one must leave with it. `select` layers are
+ * always cuts, and so are norms: a LayerNorm output may leave alone (the norm keeps the
+ * input channel for its statistics), while an input channel that leaves (a constant
+ * folded into the CompensatedLayerNorm) takes its output with it.
  *
  * @module
  */
-import type { Graph } from "../graph/ir.ts";
+import type { Graph, SymShape } from "../graph/ir.ts";
 import { LAYER_OPS } from "../graph/layer_ops.ts";
-import type { SymShape } from "../graph/ir.ts";
-import { spatialOf } from "./analysis.ts";
-import { normOutputs } from "../graph/norm_ops.ts";
+import { widthAt } from "./analysis.ts";
+import { type Coupler, kindOf } from "./kinds.ts";
 
 /** One channel of one value. */
 export interface Member {
   /** Value name. */
   value: string;
-  /** Channel index (axis 1). */
+  /** Channel index (on the value's channel axis). */
   channel: number;
 }
 
@@ -57,9 +58,20 @@ export interface ChannelClasses {
   classOf: Map<string, Int32Array>;
 }
 
+/** A validated graph: value shapes and channel axes (what `validateGraph` returns). */
+export interface ShapedGraph {
+  /** The graph. */
+  readonly graph: Graph;
+  /** Value shapes. */
+  readonly shapes: ReadonlyMap<string, SymShape>;
+  /** Channel axis per value. */
+  readonly axes: ReadonlyMap<string, number>;
+}
+
 /**
- * Partitions every channel of every value of `graph` into classes. `norms: "link"` makes a
- * norm's input and output channel one class (pruning ranks them as one unit).
+ * Partitions every channel of every value of a validated graph into classes.
+ * `norms: "link"` makes a norm's input and output channel one class (pruning ranks them
+ * as one unit).
  *
  * @example
  * ```ts
@@ -68,22 +80,22 @@ export interface ChannelClasses {
  * import { toGraph } from "../graph/convert.ts";
  * import { mlp } from "../nn/models.ts";
  * const { graph } = toGraph(mlp([4, 3, 2]), [4]);
- * const cc = channelClasses(graph, validateGraph(graph).shapes);
+ * const cc = channelClasses(validateGraph(graph));
  * // fc1's unit j and act1's channel j are one class.
  * console.assert(cc.classOf.get("fc1")![2] === cc.classOf.get("act1")![2]);
  * ```
  */
 export function channelClasses(
-  graph: Graph,
-  shapes: ReadonlyMap<string, SymShape>,
+  sg: ShapedGraph,
   opts: { norms?: "cut" | "link" } = {},
 ): ChannelClasses {
+  const { graph, shapes, axes } = sg;
   const normCut = (opts.norms ?? "cut") === "cut";
   const offset = new Map<string, number>();
   let total = 0;
   for (const [v, s] of shapes) {
     offset.set(v, total);
-    total += s[1] ?? 1;
+    total += widthAt(s, axes.get(v)!);
   }
   const parent = Int32Array.from({ length: total }, (_, i) => i);
   const find = (i: number): number => {
@@ -95,66 +107,45 @@ export function channelClasses(
     if (ra !== rb) parent[Math.max(ra, rb)] = Math.min(ra, rb);
   };
   const at = (v: string, c: number) => offset.get(v)! + c;
-  const width = (v: string) => shapes.get(v)![1] ?? 1;
+  const width = (v: string) => widthAt(shapes.get(v)!, axes.get(v)!);
   const readers = new Map<string, number>();
   for (const n of graph.nodes) for (const v of n.inputs) readers.set(v, (readers.get(v) ?? 0) + 1);
   const inputs = new Set(graph.inputs.map((i) => i.name));
   const outputs = new Set(graph.outputs);
   const pinnedAt = new Set<number>();
   const cuts: { from: number; to: number; node: string }[] = [];
-  for (const v of inputs) for (let c = 0; c < width(v); c++) pinnedAt.add(at(v, c));
-  for (const v of outputs) for (let c = 0; c < width(v); c++) pinnedAt.add(at(v, c));
+  const pin = (v: string) => {
+    for (let c = 0; c < width(v); c++) pinnedAt.add(at(v, c));
+  };
+  for (const v of inputs) pin(v);
+  for (const v of outputs) pin(v);
   for (const n of graph.nodes) {
-    const kind = LAYER_OPS.get(n.op)!.channels;
+    const op = LAYER_OPS.get(n.op)!;
     const x = n.inputs[0];
-    const cuttable = inputs.has(x) || outputs.has(x) || (readers.get(x) ?? 0) > 1;
-    switch (kind) {
-      case "channelwise":
-        for (let c = 0; c < width(n.name); c++) {
-          if (cuttable) cuts.push({ from: at(x, c), to: at(n.name, c), node: n.name });
-          else union(at(x, c), at(n.name, c));
-        }
-        break;
-      case "merge":
-        for (const v of n.inputs) {
-          for (let c = 0; c < width(n.name); c++) union(at(v, c), at(n.name, c));
-        }
-        break;
-      case "norm":
-        normOutputs(n.name, n.attrs, width(x)).forEach((j, i) =>
-          normCut
-            ? cuts.push({ from: at(x, j), to: at(n.name, i), node: n.name })
-            : union(at(x, j), at(n.name, i))
-        );
-        break;
-      case "flatten": {
-        const s = spatialOf(shapes.get(x)!);
-        for (let c = 0; c < width(x); c++) {
-          for (let f = c * s; f < (c + 1) * s; f++) union(at(n.name, c * s), at(n.name, f));
-          if (cuttable) cuts.push({ from: at(x, c), to: at(n.name, c * s), node: n.name });
-          else union(at(x, c), at(n.name, c * s));
-        }
-        break;
-      }
-      case "select":
-        (n.attrs.indices as number[]).forEach((i, j) =>
-          cuts.push({ from: at(x, i), to: at(n.name, j), node: n.name })
-        );
-        break;
-      case "opaque":
-        for (const v of [...n.inputs, n.name]) {
-          for (let c = 0; c < width(v); c++) pinnedAt.add(at(v, c));
-        }
-        break;
-      case "dense":
-        break;
+    const coupler: Coupler = {
+      shapes,
+      width,
+      union: (a, ca, b, cb) => union(at(a, ca), at(b, cb)),
+      cut: (a, ca, b, cb) => cuts.push({ from: at(a, ca), to: at(b, cb), node: n.name }),
+      pin,
+      cuttable: inputs.has(x) || outputs.has(x) || (readers.get(x) ?? 0) > 1,
+      normCut,
+    };
+    kindOf(n, op, shapes, axes).couple(n, op, coupler);
+    if (op.groups) {
+      const g = op.groups(n.attrs, width(n.name)), first = new Map<number, number>();
+      g.forEach((id, c) => {
+        const f = first.get(id);
+        if (f === undefined) first.set(id, c);
+        else union(at(n.name, f), at(n.name, c));
+      });
     }
   }
   const ids = new Map<number, number>();
   const classes: ChannelClass[] = [];
   const classOf = new Map<string, Int32Array>();
-  for (const [v, s] of shapes) {
-    const arr = new Int32Array(s[1] ?? 1);
+  for (const [v] of shapes) {
+    const arr = new Int32Array(width(v));
     for (let c = 0; c < arr.length; c++) {
       const r = find(at(v, c));
       let id = ids.get(r);
