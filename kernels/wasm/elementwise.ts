@@ -5,8 +5,9 @@
 import { ftz, ftz4 } from "./flush";
 import {
   BINARY_ADD, BINARY_MUL, BINARY_SUB,
-  UNARY_ABS, UNARY_EXP, UNARY_GELU, UNARY_GELU_GRAD, UNARY_LOG, UNARY_NEG, UNARY_RECIPROCAL,
-  UNARY_RELU, UNARY_SIGMOID, UNARY_SQRT, UNARY_SQUARE, UNARY_STEP, UNARY_TANH,
+  UNARY_ABS, UNARY_EXP, UNARY_GELU, UNARY_GELU_GRAD, UNARY_HARDSWISH, UNARY_HARDSWISH_GRAD,
+  UNARY_LOG, UNARY_NEG, UNARY_RECIPROCAL, UNARY_RELU, UNARY_SIGMOID, UNARY_SILU, UNARY_SILU_GRAD,
+  UNARY_SQRT, UNARY_SQUARE, UNARY_STEP, UNARY_TANH,
 } from "./_ids";
 
 // @ts-ignore: decorator
@@ -75,6 +76,14 @@ export function f32_vaffine__wasmsimd(x: usize, out: usize, n: i32, mul: f32, ad
 const GELU_C: f32 = 0.7978845608028654;
 const GELU_A: f32 = 0.044715;
 
+// Logistic 1/(1 + e^-x) without overflow.
+// @ts-ignore: decorator
+@inline function sigmoidScalar(x: f32): f32 {
+  if (x >= 0) return 1 / (1 + Mathf.exp(-x));
+  const e = Mathf.exp(x);
+  return e / (1 + e);
+}
+
 // @ts-ignore: decorator
 @inline function unaryScalar(op: i32, x: f32): f32 {
   switch (op) {
@@ -93,12 +102,15 @@ const GELU_A: f32 = 0.044715;
       return 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * GELU_C * (1 + 3 * GELU_A * x * x);
     }
     case UNARY_TANH: return Mathf.tanh(x);
-    case UNARY_SIGMOID:
-    default: {
-      if (x >= 0) return 1 / (1 + Mathf.exp(-x));
-      const e = Mathf.exp(x);
-      return e / (1 + e);
+    case UNARY_SILU: return x * sigmoidScalar(x);
+    case UNARY_SILU_GRAD: {
+      const s = sigmoidScalar(x);
+      return s * (1 + x * (1 - s));
     }
+    case UNARY_HARDSWISH: return x < -3 ? 0 : x > 3 ? x : x * (x + 3) / 6;
+    case UNARY_HARDSWISH_GRAD: return x < -3 ? 0 : x > 3 ? 1 : x / 3 + 0.5;
+    case UNARY_SIGMOID:
+    default: return sigmoidScalar(x);
   }
 }
 

@@ -11,6 +11,12 @@ fn tanh_safe(z: f32) -> f32 {
   return sign(z) * (1.0 - e) / (1.0 + e);
 }
 
+fn sigmoid(v: f32) -> f32 {
+  if (v >= 0.0) { return 1.0 / (1.0 + exp(-v)); }
+  let e = exp(v);
+  return e / (1.0 + e);
+}
+
 fn f(op: u32, v: f32) -> f32 {
   switch op {
     case UNARY_NEG: { return -v; }
@@ -28,11 +34,22 @@ fn f(op: u32, v: f32) -> f32 {
       return 0.5 * (1.0 + t) + 0.5 * v * (1.0 - t * t) * GELU_C * (1.0 + 3.0 * GELU_A * v * v);
     }
     case UNARY_TANH: { return tanh_safe(v); }
-    case UNARY_SIGMOID, default: {
-      if (v >= 0.0) { return 1.0 / (1.0 + exp(-v)); }
-      let e = exp(v);
-      return e / (1.0 + e);
+    case UNARY_SILU: { return v * sigmoid(v); }
+    case UNARY_SILU_GRAD: {
+      let s = sigmoid(v);
+      return s * (1.0 + v * (1.0 - s));
     }
+    case UNARY_HARDSWISH: {
+      if (v < -3.0) { return 0.0; }
+      if (v > 3.0) { return v; }
+      return v * (v + 3.0) / 6.0;
+    }
+    case UNARY_HARDSWISH_GRAD: {
+      if (v < -3.0) { return 0.0; }
+      if (v > 3.0) { return 1.0; }
+      return v / 3.0 + 0.5;
+    }
+    case UNARY_SIGMOID, default: { return sigmoid(v); }
   }
 }
 

@@ -11,6 +11,7 @@ import { plural } from "../nn/progress.ts";
 import { Rng } from "../tensor/random.ts";
 import { moveModel } from "../graph/move.ts";
 import { BACKEND_NAMES, createBackend } from "../backends/select.ts";
+import { ACTIVATION_KINDS } from "../ops/activations.ts";
 import { CYCLE_OPTION_RANGES } from "../cycle/option_ranges.ts";
 import { choice, noPositionals, num, type OptionSpec, parse, widthsArg } from "./args.ts";
 import { backendArg } from "./backend_arg.ts";
@@ -42,7 +43,7 @@ Usage: squeeze train [options]
 
 Options (defaults in brackets):
   --widths LIST        layer widths, input first [784,300,100,10] (LeNet-300-100)
-  --activation NAME    relu | gelu | tanh | sigmoid [relu]
+  --activation NAME    ${ACTIVATION_KINDS.join(" | ")} [relu]
   --epochs N           passes over the training split [15]
   --batch-size N       samples per step [128]
   --optimizer NAME     adamw | sgd [adamw]
@@ -59,15 +60,13 @@ Options (defaults in brackets):
 Prints a progress bar (plain lines when not on a terminal), one summary per epoch,
 the test accuracy, and checks that the saved file reloads to identical outputs.`;
 
-const ACTIVATIONS = ["relu", "gelu", "tanh", "sigmoid"] as const;
-
 /** Runs `squeeze train`. */
 export async function trainCommand(args: string[]): Promise<void> {
   const { values: v, positionals } = parse("train", args, TRAIN_OPTIONS);
   if (v.help) return console.log(TRAIN_HELP);
   noPositionals("train", positionals);
   const widths = widthsArg("train", v.widths);
-  const activation = choice("train", "activation", v.activation, ACTIVATIONS, "relu");
+  const activation = choice("train", "activation", v.activation, ACTIVATION_KINDS, "relu");
   const optName = choice("train", "optimizer", v.optimizer, ["adamw", "sgd"], "adamw");
   const scheduleName = choice(
     "train",

@@ -7,6 +7,7 @@
 import type { UnaryKind } from "../backends/backend.ts";
 import { UNARY_FNS } from "../backends/js/elementwise.ts";
 import { add, unary } from "../ops/elementwise.ts";
+import { ACTIVATION_KINDS } from "../ops/activations.ts";
 import { flatten, linear } from "../nn/functional.ts";
 import { formatShape } from "../tensor/shape.ts";
 import { indexSelect, reshape } from "../ops/shape_ops.ts";
@@ -170,10 +171,7 @@ const addOp: LayerOp = {
 export const LAYER_OPS: ReadonlyMap<string, LayerOp> = new Map(
   [
     linearOp,
-    activationOp("relu"),
-    activationOp("gelu"),
-    activationOp("tanh"),
-    activationOp("sigmoid"),
+    ...ACTIVATION_KINDS.map(activationOp),
     activationOp("identity"),
     flattenOp,
     selectOp,

@@ -1,4 +1,4 @@
-import type { UnaryKind } from "../backends/backend.ts";
+import { ACTIVATION_KINDS, type ActivationFn } from "../ops/activations.ts";
 import { unary } from "../ops/elementwise.ts";
 import type { Tensor } from "../tensor/tensor.ts";
 import type { GraphBuilder } from "../graph/builder.ts";
@@ -6,7 +6,7 @@ import { flatten } from "./functional.ts";
 import { Module } from "./module.ts";
 
 /** Activation kinds available as layers. */
-export type ActivationKind = Extract<UnaryKind, "relu" | "gelu" | "tanh" | "sigmoid"> | "identity";
+export type ActivationKind = ActivationFn | "identity";
 
 /**
  * A parameter-free elementwise activation layer.
@@ -24,8 +24,10 @@ export class Activation extends Module {
   /** An activation of `kind`. */
   constructor(kind: ActivationKind) {
     super();
-    if (!["relu", "gelu", "tanh", "sigmoid", "identity"].includes(kind)) {
-      throw new RangeError(`Activation: unknown kind "${kind}"`);
+    if (kind !== "identity" && !(ACTIVATION_KINDS as readonly string[]).includes(kind)) {
+      throw new RangeError(
+        `Activation: unknown kind "${kind}" (one of ${ACTIVATION_KINDS.join(", ")}, identity)`,
+      );
     }
     this.kind = kind;
   }

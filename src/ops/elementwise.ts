@@ -79,7 +79,7 @@ function unaryOp(
   };
 }
 
-/** Unary ops by kernel kind; `step` and `gelu_grad` are not differentiable. */
+/** Unary ops by kernel kind; `step` and the `*_grad` kernels are not differentiable. */
 export const UNARY_OPS: Readonly<Record<UnaryKind, OpDef<void>>> = {
   neg: unaryOp("neg", (g) => neg(g)),
   exp: unaryOp("exp", (g, _x, y) => mul(g, y)),
@@ -94,6 +94,10 @@ export const UNARY_OPS: Readonly<Record<UnaryKind, OpDef<void>>> = {
   gelu_grad: unaryOp("gelu_grad"),
   tanh: unaryOp("tanh", (g, _x, y) => mul(g, scale(unary("square", y), -1, 1))),
   sigmoid: unaryOp("sigmoid", (g, _x, y) => mul(g, mul(y, scale(y, -1, 1)))),
+  silu: unaryOp("silu", (g, x) => mul(g, unary("silu_grad", x))),
+  silu_grad: unaryOp("silu_grad"),
+  hardswish: unaryOp("hardswish", (g, x) => mul(g, unary("hardswish_grad", x))),
+  hardswish_grad: unaryOp("hardswish_grad"),
 };
 
 /** Applies the unary op `kind` elementwise. */

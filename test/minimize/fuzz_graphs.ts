@@ -5,6 +5,7 @@
  * stream channels dead in all or only some of their writers.
  */
 import type { Backend } from "../../src/backends/backend.ts";
+import { ACTIVATION_KINDS } from "../../src/ops/activations.ts";
 import { GraphBuilder } from "../../src/graph/builder.ts";
 import { fromGraph, toGraph } from "../../src/graph/convert.ts";
 import type { GraphModule } from "../../src/graph/graph_module.ts";
@@ -36,7 +37,7 @@ export interface Place {
   dtype: DType;
 }
 
-const ACTS = ["relu", "gelu", "tanh", "sigmoid", "identity"] as const;
+const ACTS = [...ACTIVATION_KINDS, "identity"] as const;
 
 /** Builds graphs node by node with random parameters at trained magnitudes. */
 class Net {

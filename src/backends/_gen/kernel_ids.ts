@@ -22,6 +22,10 @@
  * - `gelu_grad`: d gelu/dx
  * - `tanh`: hyperbolic tangent
  * - `sigmoid`: logistic 1/(1 + e⁻ˣ), without overflow
+ * - `silu`: SiLU (swish) x·sigmoid(x), without overflow
+ * - `silu_grad`: d silu/dx = s·(1 + x·(1 − s)), s = sigmoid(x)
+ * - `hardswish`: x·min(max(x + 3, 0), 6)/6
+ * - `hardswish_grad`: d hardswish/dx: 0 below −3, x/3 + 1/2 up to 3, 1 above (as PyTorch)
  */
 export type UnaryKind =
   | "neg"
@@ -36,7 +40,11 @@ export type UnaryKind =
   | "gelu"
   | "gelu_grad"
   | "tanh"
-  | "sigmoid";
+  | "sigmoid"
+  | "silu"
+  | "silu_grad"
+  | "hardswish"
+  | "hardswish_grad";
 
 /** Every `UnaryKind`, in id order. */
 export const UNARY_KINDS: readonly UnaryKind[] = [
@@ -53,6 +61,10 @@ export const UNARY_KINDS: readonly UnaryKind[] = [
   "gelu_grad",
   "tanh",
   "sigmoid",
+  "silu",
+  "silu_grad",
+  "hardswish",
+  "hardswish_grad",
 ];
 
 /** The kernel id of each `UnaryKind`. */
@@ -70,6 +82,10 @@ export const UNARY_IDS: Readonly<Record<UnaryKind, number>> = {
   gelu_grad: 10,
   tanh: 11,
   sigmoid: 12,
+  silu: 13,
+  silu_grad: 14,
+  hardswish: 15,
+  hardswish_grad: 16,
 };
 
 /**

@@ -5,6 +5,13 @@ import { broadcastStrides, type Shape, sizeOf } from "../../tensor/shape.ts";
 const GELU_C = Math.sqrt(2 / Math.PI);
 const GELU_A = 0.044715;
 
+/** Logistic `1/(1 + e⁻ˣ)` without overflow. */
+function sigmoid(x: number): number {
+  if (x >= 0) return 1 / (1 + Math.exp(-x));
+  const e = Math.exp(x);
+  return e / (1 + e);
+}
+
 /** The scalar function behind each unary kernel (GELU is the tanh approximation). */
 export const UNARY_FNS: Record<UnaryKind, (x: number) => number> = {
   neg: (x) => -x,
@@ -22,11 +29,14 @@ export const UNARY_FNS: Record<UnaryKind, (x: number) => number> = {
     return 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * GELU_C * (1 + 3 * GELU_A * x * x);
   },
   tanh: Math.tanh,
-  sigmoid: (x) => {
-    if (x >= 0) return 1 / (1 + Math.exp(-x));
-    const e = Math.exp(x);
-    return e / (1 + e);
+  sigmoid,
+  silu: (x) => x * sigmoid(x),
+  silu_grad: (x) => {
+    const s = sigmoid(x);
+    return s * (1 + x * (1 - s));
   },
+  hardswish: (x) => (x < -3 ? 0 : x > 3 ? x : x * (x + 3) / 6),
+  hardswish_grad: (x) => (x < -3 ? 0 : x > 3 ? 1 : x / 3 + 0.5),
 };
 
 /** `out[i] = f(x[i])`. */
