@@ -77,7 +77,7 @@ export const ID_FAMILIES: Readonly<Record<string, IdFamily>> = {
       { name: "silu", doc: "SiLU (swish) x·sigmoid(x), without overflow" },
       { name: "silu_grad", doc: "d silu/dx = s·(1 + x·(1 − s)), s = sigmoid(x)" },
       { name: "hardswish", doc: "x·min(max(x + 3, 0), 6)/6" },
-      { name: "hardswish_grad", doc: "d hardswish/dx: 0 below −3, x/3 + 1/2 up to 3, 1 above (as PyTorch)" },
+      { name: "hardswish_grad", doc: "d hardswish/dx (0 below −3, x/3 + 1/2 to 3, 1 above)" },
     ],
   },
   BINARY: {

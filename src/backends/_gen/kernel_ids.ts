@@ -25,7 +25,7 @@
  * - `silu`: SiLU (swish) x·sigmoid(x), without overflow
  * - `silu_grad`: d silu/dx = s·(1 + x·(1 − s)), s = sigmoid(x)
  * - `hardswish`: x·min(max(x + 3, 0), 6)/6
- * - `hardswish_grad`: d hardswish/dx: 0 below −3, x/3 + 1/2 up to 3, 1 above (as PyTorch)
+ * - `hardswish_grad`: d hardswish/dx (0 below −3, x/3 + 1/2 to 3, 1 above)
  */
 export type UnaryKind =
   | "neg"
