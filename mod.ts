@@ -116,6 +116,7 @@ export { Module } from "./src/nn/module.ts";
 export { Parameter } from "./src/nn/parameter.ts";
 export { Linear, type LinearOptions } from "./src/nn/linear.ts";
 export { Activation, type ActivationKind, Flatten } from "./src/nn/activation.ts";
+export { ACTIVATION_KINDS, type ActivationFn } from "./src/ops/activations.ts";
 export { Sequential } from "./src/nn/sequential.ts";
 export { Residual } from "./src/nn/residual.ts";
 export { Layer } from "./src/nn/layer.ts";
