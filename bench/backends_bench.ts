@@ -17,7 +17,7 @@ import { tensor } from "../src/tensor/create.ts";
 import { Rng } from "../src/tensor/random.ts";
 import { matmul } from "../src/ops/matmul.ts";
 import { conv2d } from "../src/ops/conv.ts";
-import { noGrad } from "../src/autograd/tape.ts";
+import { noGrad } from "../src/tensor/grad_mode.ts";
 import { lenet300100 } from "../src/nn/models.ts";
 import { AdamW } from "../src/nn/optim/adamw.ts";
 import { trainStep } from "../src/nn/train.ts";

@@ -10,7 +10,7 @@ import { fileURLToPath } from "node:url";
 import { createReferenceBackend } from "../src/backends/js/reference_backend.ts";
 import { createWasmBackend } from "../src/backends/wasm/wasm_backend.ts";
 import type { Backend } from "../src/backends/backend.ts";
-import { noGrad } from "../src/autograd/tape.ts";
+import { noGrad } from "../src/tensor/grad_mode.ts";
 import { conv2d } from "../src/ops/conv.ts";
 import { matmul } from "../src/ops/matmul.ts";
 import { tensor } from "../src/tensor/create.ts";

@@ -2,7 +2,7 @@ import { formatShape, sameShape } from "../tensor/shape.ts";
 import { full } from "../tensor/create.ts";
 import type { Tensor } from "../tensor/tensor.ts";
 import { add } from "../ops/elementwise.ts";
-import { noGrad } from "./tape.ts";
+import { noGrad } from "../tensor/grad_mode.ts";
 
 /** Tensors reachable from `root` through recorded nodes, inputs before outputs. */
 function topoOrder(root: Tensor): Tensor[] {

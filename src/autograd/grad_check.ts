@@ -4,7 +4,7 @@ import type { Tensor } from "../tensor/tensor.ts";
 import { mul } from "../ops/elementwise.ts";
 import { sum } from "../ops/reduce.ts";
 import { backward } from "./backward.ts";
-import { noGrad } from "./tape.ts";
+import { noGrad } from "../tensor/grad_mode.ts";
 
 /** Result of {@linkcode gradCheck}. */
 export interface GradCheckResult {

@@ -14,7 +14,7 @@ import { decodeModel, encodeModel } from "../../src/io/model_file.ts";
 import { MinGraph } from "../../src/minimize/min_graph.ts";
 import { minimize, removableChannels } from "../../src/minimize/rewrite.ts";
 import { verify } from "../../src/minimize/verify.ts";
-import { noGrad } from "../../src/autograd/tape.ts";
+import { noGrad } from "../../src/tensor/grad_mode.ts";
 import { RULES } from "../../src/minimize/rewrite.ts";
 import { FAMILIES, fuzzCase, type Place } from "./fuzz_graphs.ts";
 import { leftovers } from "./leftover.ts";
