@@ -18,7 +18,8 @@
  * `ID_FAMILIES.UNARY` here; its `case UNARY_SILU:` in kernels/wasm/elementwise.ts
  * (`unaryScalar`, and optionally a SIMD lane path) and in kernels/wgsl/unary.wgsl; its
  * reference function in src/backends/js/elementwise.ts (`UNARY_FNS`); and its op with the
- * gradient rule in src/ops/elementwise.ts (`UNARY_OPS`). Then `deno task build:kernels` and
+ * gradient rule in src/ops/elementwise.ts (`UNARY_OPS`); an activation layer also adds its
+ * name to `ACTIVATION_KINDS` (src/ops/activations.ts; docs/adding_an_op.md). Then `deno task build:kernels` and
  * `deno task build:shaders` regenerate kernels/wasm/_ids.ts, src/backends/_gen/kernel_ids.ts,
  * src/backends/wasm/_gen/kernels.ts and src/backends/webgpu/_gen/shaders.ts. The
  * conformance tests (every backend against the reference) and the gradient check pick the
