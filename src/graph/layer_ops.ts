@@ -28,16 +28,6 @@ import { layerNormLayer } from "./norm_ops.ts";
 import { permuteLayer, reshapeLayer } from "./shape_layer_ops.ts";
 import { expectVector } from "./op_attrs.ts";
 
-export type {
-  Lattice,
-  LayerChannels,
-  LayerOp,
-  ParamSlice,
-  ParamSlot,
-  ParamView,
-  RunContext,
-} from "./layer_op.ts";
-
 /** The parameter slices of a dense op: weight rows and bias go with outputs, columns with inputs. */
 export const DENSE_SLICES: readonly ParamSlice[] = [
   { role: "weight", axis: 0, of: "output" },
