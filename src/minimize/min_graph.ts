@@ -1,9 +1,9 @@
 import type { TypedArray } from "../tensor/dtype.ts";
 import type { Backend } from "../backends/backend.ts";
 import { GraphModule } from "../graph/graph_module.ts";
-import type { AttrValue, Graph, GraphNode, SymShape } from "../graph/ir.ts";
-import { validateGraph } from "../graph/validate.ts";
+import type { AttrValue, Graph, GraphNode } from "../graph/ir.ts";
 import { Parameter } from "../nn/parameter.ts";
+import { firstNonFinite } from "../nn/finite.ts";
 
 /** Attributes of a select keeping `indices` on `axis` (axis 1, the default, is left out). */
 function selectAttrs(indices: readonly number[], axis: number): Record<string, AttrValue> {
@@ -47,14 +47,13 @@ export class MinGraph {
     let backend: Backend | null = null;
     for (const [name, p] of model.namedParameters()) {
       const data = p.toArray();
-      for (let i = 0; i < data.length; i++) {
-        if (!Number.isFinite(data[i])) {
-          throw new RangeError(
-            `minimize: parameter "${name}" holds ${
-              data[i]
-            } at index ${i}; minimization needs finite weights`,
-          );
-        }
+      const i = firstNonFinite(data);
+      if (i >= 0) {
+        throw new RangeError(
+          `minimize: parameter "${name}" holds ${
+            data[i]
+          } at index ${i}; minimization needs finite weights`,
+        );
       }
       this.params.set(name, { shape: [...p.shape], data });
       backend = p.backend;
@@ -63,19 +62,9 @@ export class MinGraph {
     this.backend = backend;
   }
 
-  /** Value shapes (validates the graph: every rewrite must leave it well-formed). */
-  shapes(): Map<string, SymShape> {
-    return validateGraph(this.graph).shapes;
-  }
-
   /** The node producing `value`, or undefined for a graph input. */
   producer(value: string): GraphNode | undefined {
     return this.graph.nodes.find((n) => n.name === value);
-  }
-
-  /** Nodes reading `value`. */
-  consumers(value: string): GraphNode[] {
-    return this.graph.nodes.filter((n) => n.inputs.includes(value));
   }
 
   /** Nodes reading each value, for every value at once (one pass over the graph). */

@@ -13,6 +13,20 @@ export interface NonFiniteParameter {
 }
 
 /**
+ * Index of the first NaN or ±Infinity in `data`, or -1 when every entry is finite.
+ *
+ * @example
+ * ```ts
+ * import { firstNonFinite } from "./finite.ts";
+ * console.assert(firstNonFinite([1, 2, NaN]) === 2 && firstNonFinite([0]) === -1);
+ * ```
+ */
+export function firstNonFinite(data: ArrayLike<number>): number {
+  for (let i = 0; i < data.length; i++) if (!Number.isFinite(data[i])) return i;
+  return -1;
+}
+
+/**
  * Every parameter of `model` holding NaN or ±Infinity, in parameter order (reads the
  * values synchronously: CPU backends).
  *

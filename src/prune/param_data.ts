@@ -1,5 +1,6 @@
 import type { GraphModule } from "../graph/graph_module.ts";
 import type { ParamView } from "../graph/layer_op.ts";
+import { firstNonFinite } from "../nn/finite.ts";
 
 /**
  * Reads a model's parameters by name, each once (its elements as they are now, masked
@@ -13,14 +14,11 @@ export function paramReader(model: GraphModule): (name: string) => ParamView {
     if (v) return v;
     const p = params.get(name)!;
     const data = p.toArray();
-    for (let i = 0; i < data.length; i++) {
-      if (!Number.isFinite(data[i])) {
-        throw new RangeError(
-          `pruning: parameter "${name}" holds ${
-            data[i]
-          } at index ${i}; pruning needs finite weights`,
-        );
-      }
+    const i = firstNonFinite(data);
+    if (i >= 0) {
+      throw new RangeError(
+        `pruning: parameter "${name}" holds ${data[i]} at index ${i}; pruning needs finite weights`,
+      );
     }
     cache.set(name, v = { shape: [...p.shape], data });
     return v;

@@ -7,7 +7,7 @@ export type { KernelExports } from "./_gen/kernel_exports.ts";
 export type KernelVariant = "relaxed-simd" | "simd";
 
 /** Decoded binaries by variant and memory kind (`"shared"` is the build as committed). */
-let decoded = new Map<string, Uint8Array<ArrayBuffer>>();
+const decoded = new Map<string, Uint8Array<ArrayBuffer>>();
 
 /** Base64 to bytes, with `atob` where `Uint8Array.fromBase64` is missing (older engines). */
 function fromBase64(text: string): Uint8Array<ArrayBuffer> {
@@ -116,9 +116,4 @@ export function instantiateKernels(
     },
   });
   return instance.exports as unknown as KernelExports;
-}
-
-/** Drops the decoded binaries (tests). */
-export function resetKernelCache(): void {
-  decoded = new Map();
 }

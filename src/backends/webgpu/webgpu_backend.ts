@@ -25,7 +25,6 @@ import { reduceKernels } from "./reduce.ts";
 import { indexingKernels } from "./indexing.ts";
 import { optimKernels } from "./optim.ts";
 
-export { WebGpuStorage } from "./storage.ts";
 
 const KERNELS: ReadonlySet<KernelName> = new Set(ALL_KERNELS);
 
