@@ -22,7 +22,6 @@ import { reduceKernels } from "./reduce.ts";
 import { indexingKernels } from "./indexing.ts";
 import { optimKernels } from "./optim.ts";
 
-
 /** Options of {@linkcode createWasmBackend}. */
 export interface WasmBackendOptions {
   /**

@@ -25,7 +25,6 @@ import { reduceKernels } from "./reduce.ts";
 import { indexingKernels } from "./indexing.ts";
 import { optimKernels } from "./optim.ts";
 
-
 const KERNELS: ReadonlySet<KernelName> = new Set(ALL_KERNELS);
 
 /** The WebGPU backend, with its device and buffer counts. */
