@@ -66,6 +66,7 @@ export function analyze(src: ParamSource): Analysis {
     shapes,
     width: (v) => channels.get(v)!,
     param: (n, role) => src.param(n, role),
+    consts: (v) => consts.get(v)!,
   };
   const kinds = new Map(
     src.graph.nodes.map((n) => [n.name, kindOf(n, LAYER_OPS.get(n.op)!, shapes, axes)]),

@@ -11,8 +11,8 @@
  */
 import type { GraphNode, SymShape } from "../graph/ir.ts";
 import type { Lattice, LayerChannels, LayerOp, ParamView } from "../graph/layer_op.ts";
-import { normOutputs, normStats } from "../graph/norm_ops.ts";
-import { mergeRemoved } from "../nn/compensation.ts";
+import { normOutputs } from "../graph/norm_ops.ts";
+import { attentionKind, lookupKind } from "./token_kinds.ts";
 
 /** Read access to a graph and its parameters, what the kind rules need. */
 export interface KindContext {
@@ -22,6 +22,8 @@ export interface KindContext {
   width(v: string): number;
   /** The parameter of `node` in `role`. */
   param(node: GraphNode, role: string): ParamView | undefined;
+  /** The constant lattice of value `v` (for liveness and removal: every value's). */
+  consts(v: string): Lattice;
 }
 
 /** What a kind's coupling rule may say about one node (see `classes.ts`). */
@@ -83,7 +85,10 @@ export interface ChannelKind {
   ): void;
   /** The coupling links of node `n`. */
   couple(n: GraphNode, op: LayerOp, c: Coupler): void;
-  /** Whether reader `n` keeps its input channel `ch` (constant `k`, or null) from leaving. */
+  /**
+   * Whether reader `n` keeps channel `ch` (constant `k`, or null) of its input `inName`
+   * from leaving; `live` is the liveness of its output.
+   */
   blocksRemoval(
     n: GraphNode,
     op: LayerOp,
@@ -91,6 +96,7 @@ export interface ChannelKind {
     k: number | null,
     live: readonly boolean[],
     c: KindContext,
+    inName: string,
   ): boolean;
   /** Rewrites node `n` (attributes, a select in front) after channels left. */
   rewrite(n: GraphNode, op: LayerOp, r: Rewriter): void;
@@ -243,7 +249,7 @@ const norm: ChannelKind = {
   },
   // A varying channel stays in a norm's statistics while any of its outputs is live.
   blocksRemoval: (_n, _op, _ch, k, live) => k === null && live.some((l) => l),
-  rewrite: (n, _op, r) => {
+  rewrite: (n, op, r) => {
     const { din, dout } = r;
     if (din.size === 0 && dout.size === 0) return;
     const cIn = r.width(r.x), map = r.newIndex(r.x);
@@ -252,20 +258,13 @@ const norm: ChannelKind = {
     );
     const kept = cIn - din.size;
     const k = r.consts(r.x);
-    const { eps, outputs: _, width: _w, kbar: _k, m2: _m, ...rest } = n.attrs;
-    const attrs: Record<string, typeof eps> = { ...rest, eps: eps ?? 1e-6 };
-    if ([...din].some((ch) => k[ch] === null)) {
-      // Only when every output is dead: the statistics no longer matter.
-      attrs.width = Math.max(1, kept);
-    } else {
-      const st = normStats(n.attrs, cIn);
-      const s = mergeRemoved(
-        { r: st.width - cIn, kbar: st.kbar, m2: st.m2 },
-        [...din].sort((p, q) => p - q).map((ch) => k[ch]!),
-      );
-      attrs.width = st.width;
-      if (s.r > 0) (attrs.kbar = s.kbar), (attrs.m2 = s.m2);
-    }
+    const removed = [...din].sort((p, q) => p - q).map((ch) => k[ch]);
+    const attrs = op.normFold!(
+      n.attrs,
+      cIn,
+      removed.some((v) => v === null) ? null : removed as number[],
+      kept,
+    );
     if (outs.length !== kept || outs.some((j, i) => j !== i)) attrs.outputs = outs;
     n.attrs = attrs;
   },
@@ -354,6 +353,8 @@ export const CHANNEL_KINDS: Readonly<Record<LayerChannels, ChannelKind>> = {
   channelwise,
   merge,
   norm,
+  attention: attentionKind,
+  lookup: lookupKind,
   flatten,
   select,
   opaque,

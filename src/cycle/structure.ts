@@ -41,8 +41,35 @@ export function describeStructure(graph: Graph): {
   return out;
 }
 
+/**
+ * A transformer's structure, from the node names `vit()`/`textEncoder()` give: the
+ * stream width (the token embedding's), and per block the query/key and value width of
+ * each surviving head and the MLP width, e.g. `stream 52 · b0 qk 4.3.3 v 2.2.3 mlp 90 · …`.
+ * Empty for graphs without attention.
+ */
+export function formatTransformer(graph: Graph): string {
+  const embed = graph.nodes.find((n) => n.name === "embed");
+  if (!embed || !graph.nodes.some((n) => n.op === "attention")) return "";
+  const w = graph.params[embed.params.weight];
+  const parts = [`stream ${embed.op === "embedding" ? w[1] : w[0]}`];
+  for (const n of graph.nodes) {
+    const m = /^blocks\.(\d+)\.attn\.branch\.mha\.attn$/.exec(n.name);
+    if (!m) continue;
+    const fc1 = graph.nodes.find((f) => f.name === `blocks.${m[1]}.mlp.branch.fc1`);
+    const qk = n.attrs.qk as number[], v = n.attrs.v as number[];
+    parts.push(
+      `b${m[1]} qk ${qk.join(".") || "-"} v ${v.join(".") || "-"} mlp ${
+        fc1 ? graph.params[fc1.params.weight][0] : 0
+      }`,
+    );
+  }
+  return parts.join(" · ");
+}
+
 /** The structure as a short text, e.g. `stream 24/48/96 · dw 24,24/… · hidden 96,80/…`. */
 export function formatStructure(graph: Graph): string {
+  const t = formatTransformer(graph);
+  if (t) return t;
   const s = describeStructure(graph);
   if (s.stream.length === 0) return "";
   const j = (a: number[][]) => a.map((x) => (x ?? []).join(",")).join("/");

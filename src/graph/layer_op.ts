@@ -26,6 +26,11 @@ import type { AttrValue, SymShape } from "./ir.ts";
  *   of all input channels (LayerNorm / CompensatedLayerNorm).
  * - `flatten`: channel c of `[N, C, ...S]` becomes features `c·|S| … (c+1)·|S| − 1`.
  * - `select`: output channel j is input channel `attrs.indices[j]`.
+ * - `attention`: reads queries, keys and values (three inputs, heads in `attrs.qk`/`attrs.v`);
+ *   output channel c is value channel c (softmax rows sum to 1), and query/key channel d
+ *   of a head only shifts or scales that head's scores.
+ * - `lookup`: output channel c is column c of a table read at positions the input names
+ *   (token embedding): the input's channels are positions, not features.
  * - `opaque`: no channel map (reshape): minimization keeps every channel.
  */
 export type LayerChannels =
@@ -33,6 +38,8 @@ export type LayerChannels =
   | "channelwise"
   | "merge"
   | "norm"
+  | "attention"
+  | "lookup"
   | "flatten"
   | "select"
   | "opaque";
@@ -92,8 +99,10 @@ export interface LayerOp {
   readonly channels: LayerChannels;
   /** How each parameter is sliced when channels go (none: nothing to slice). */
   readonly slices?: readonly ParamSlice[];
-  /** The role whose channel-j entries (axis 0) silence output channel j when zeroed. */
+  /** The role whose channel-j entries (on `gainAxis`) silence output channel j when zeroed. */
   readonly gain?: string;
+  /** The axis of the `gain` parameter that indexes output channels. @default 0 */
+  readonly gainAxis?: number;
   /** The role pruned at weight level (masks, importance scores, regularizers). */
   readonly prunes?: string;
   /**
@@ -126,6 +135,25 @@ export interface LayerOp {
     attrs: Readonly<Record<string, AttrValue>>,
     out: SymShape,
   ): number;
+  /**
+   * Pruning units that span several channel classes (attention heads): per unit, the
+   * (input index, channel) pairs whose classes it joins.
+   */
+  unitGroups?(
+    attrs: Readonly<Record<string, AttrValue>>,
+  ): { input: number; channel: number }[][];
+  /**
+   * `norm`: the attributes (without `outputs`, which the kind sets) after the constant
+   * input channels `removed` (their values, in channel order) leave the statistics of a
+   * node over `width` input channels, `kept` staying; `removed` null when a varying
+   * channel leaves (only when every output is dead: the statistics no longer matter).
+   */
+  normFold?(
+    attrs: Readonly<Record<string, AttrValue>>,
+    width: number,
+    removed: readonly number[] | null,
+    kept: number,
+  ): Record<string, AttrValue>;
   /** The op passes its input through unchanged (identity): minimization drops it. */
   readonly passThrough?: boolean;
   /** `dense`: whether a constant input folds as `k·Σ taps` (false with zero padding). */

@@ -24,7 +24,8 @@ import {
   maxPoolLayer,
   scaleLayer,
 } from "./image_ops.ts";
-import { layerNormLayer } from "./norm_ops.ts";
+import { layerNormLayer, rmsNormLayer } from "./norm_ops.ts";
+import { TOKEN_OPS } from "./token_ops.ts";
 import { permuteLayer, reshapeLayer } from "./shape_layer_ops.ts";
 import { expectVector } from "./op_attrs.ts";
 
@@ -176,6 +177,8 @@ export const LAYER_OPS: ReadonlyMap<string, LayerOp> = new Map(
     dropoutLayer,
     dropPathLayer,
     layerNormLayer,
+    rmsNormLayer,
+    ...TOKEN_OPS,
     permuteLayer,
     reshapeLayer,
   ].map((op) => [op.name, op]),

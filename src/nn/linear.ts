@@ -3,6 +3,7 @@ import { Rng } from "../tensor/random.ts";
 import type { Tensor } from "../tensor/tensor.ts";
 import type { GraphBuilder } from "../graph/builder.ts";
 import { linear } from "./functional.ts";
+import { reshape } from "../ops/shape_ops.ts";
 import { type InitKind, initWeights } from "./init.ts";
 import { Module } from "./module.ts";
 import { Parameter } from "./parameter.ts";
@@ -59,9 +60,11 @@ export class Linear extends Module {
     return this.bias ? [["weight", this.weight], ["bias", this.bias]] : [["weight", this.weight]];
   }
 
-  /** `x·Wᵀ + b`. */
+  /** `x·Wᵀ + b` on the last axis (`x` of rank ≥ 2). */
   forward(x: Tensor): Tensor {
-    return linear(x, this.weight, this.bias);
+    if (x.rank <= 2) return linear(x, this.weight, this.bias);
+    const rows = linear(reshape(x, [-1, x.shape[x.rank - 1]]), this.weight, this.bias);
+    return reshape(rows, [...x.shape.slice(0, -1), this.weight.shape[0]]);
   }
 
   /** Emits one `linear` node. */

@@ -73,6 +73,50 @@ export function compensatedLayerNorm(
   return channelAffine(mul(kept, rstd), gamma, beta);
 }
 
+/** What a compensated RMSNorm remembers of the channels minimization removed. */
+export interface RmsCompensation {
+  /** The original width `d` (kept + removed channels). */
+  width: number;
+  /** `Σ k_j²` of the removed constant channels (0 when none). */
+  s2: number;
+  /** Input channels that have an output, in order (default: all). */
+  outputs?: readonly number[];
+}
+
+/**
+ * Compensated RMSNorm over channel axis 1 (METHOD.md): the RMSNorm of the original
+ * `width` channels from the kept channels `x` and the removed constants' sum of squares:
+ * `y_i = γ_i · x_i / sqrt((Σ x² + s2)/d + eps)` (every term ≥ 0). With `width` = the
+ * channel count and `s2` = 0 it is plain RMSNorm.
+ *
+ * @example
+ * ```ts
+ * import { compensatedRmsNorm } from "./norm_functional.ts";
+ * import { tensor } from "../tensor/create.ts";
+ * // RMSNorm of [3, 4] equals the compensated one of [3] with the constant 4 removed.
+ * const y = compensatedRmsNorm(tensor([3], [1, 1]), tensor([1]), { width: 2, s2: 16 }, 0);
+ * console.assert(Math.abs(y.item() - 3 / Math.sqrt(12.5)) < 1e-6);
+ * ```
+ */
+export function compensatedRmsNorm(
+  x: Tensor,
+  gamma: Tensor,
+  comp: RmsCompensation,
+  eps = 1e-6,
+): Tensor {
+  const c = x.shape[1], d = comp.width;
+  if (!(Number.isInteger(d) && d >= c && d > 0)) {
+    throw new RangeError(`rms_norm: width ${d} is smaller than the ${c} kept channels`);
+  }
+  const ms = scale(sum(mul(x, x), { axes: [1], keepdims: true }), 1 / d, comp.s2 / d + eps);
+  const rstd = unary("reciprocal", unary("sqrt", ms));
+  const o = comp.outputs;
+  const kept = o && (o.length !== c || o.some((j, i) => j !== i))
+    ? indexSelect(x, 1, Int32Array.from(o))
+    : x;
+  return channelAffine(mul(kept, rstd), gamma);
+}
+
 /** Options of {@linkcode batchNorm}. */
 export interface BatchNormOptions {
   /** Batch statistics (and running-average updates) instead of the running ones. */

@@ -93,7 +93,9 @@ export function pruneUnits(model: GraphModule, index?: ChannelIndex): UnitMap {
       const p = producer.get(m.value);
       if (p) {
         const op = LAYER_OPS.get(p.op)!;
-        if (op.gain && p.params[op.gain]) writers.push(slice(p.params[op.gain], 0, m.channel));
+        if (op.gain && p.params[op.gain]) {
+          writers.push(slice(p.params[op.gain], op.gainAxis ?? 0, m.channel));
+        }
       }
       for (const r of readers.get(m.value) ?? []) {
         if (r.inputs[0] === m.value) rs.push(...columns(r, m.channel));
@@ -132,6 +134,24 @@ export function pruneUnits(model: GraphModule, index?: ChannelIndex): UnitMap {
     };
   });
   const units = classUnits.filter((u) => !cc.classes[u.classId].pinned && u.writers.length > 0);
+  // Units spanning several classes (attention heads): the union of their classes' entries.
+  for (const n of ix.graph.nodes) {
+    const groups = LAYER_OPS.get(n.op)!.unitGroups?.(n.attrs) ?? [];
+    for (const g of groups) {
+      const ids = [...new Set(g.map((m) => cc.classOf.get(n.inputs[m.input])![m.channel]))];
+      if (ids.length === 0 || ids.some((id) => cc.classes[id].pinned)) continue;
+      const writers = ids.flatMap((id) => classUnits[id].writers);
+      const rs = ids.flatMap((id) => classUnits[id].readers);
+      if (writers.length === 0) continue;
+      units.push({
+        family: `${n.name} (heads)`,
+        writers,
+        readers: rs,
+        strength: strengthOfEntries(writers, rs),
+        classId: ids[0],
+      });
+    }
+  }
   const inputs: PruneUnit[] = [];
   const inputStrength = new Map<string, Float64Array>();
   for (const n of ix.graph.nodes) {

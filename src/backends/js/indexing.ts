@@ -6,7 +6,10 @@ export function permuteLoop(x: TypedArray, shape: Shape, perm: readonly number[]
   const xs = stridesOf(shape);
   const outShape = perm.map((p) => shape[p]);
   const step = perm.map((p) => xs[p]);
-  walk(outShape, step, 0, (i, src) => (out[i] = x[src]));
+  const last = outShape.at(-1) ?? 1, inner = step.at(-1) ?? 1;
+  rows(outShape, step, 0, (i, src) => {
+    for (let k = 0; k < last; k++) out[i + k] = x[src + k * inner];
+  });
 }
 
 /** Copies the box `starts + outShape` of `x` into `out`. */
@@ -19,7 +22,10 @@ export function sliceLoop(
 ): void {
   const xs = stridesOf(shape);
   const base = starts.reduce((s, v, i) => s + v * xs[i], 0);
-  walk(outShape, xs, base, (i, src) => (out[i] = x[src]));
+  const last = outShape.at(-1) ?? 1;
+  rows(outShape, xs, base, (i, src) => {
+    for (let k = 0; k < last; k++) out[i + k] = x[src + k];
+  });
 }
 
 /** Zeros `out` then writes `dy` into the box at `starts`. */
@@ -33,7 +39,10 @@ export function sliceGradLoop(
   out.fill(0);
   const xs = stridesOf(shape);
   const base = starts.reduce((s, v, i) => s + v * xs[i], 0);
-  walk(dyShape, xs, base, (i, dst) => (out[dst] = dy[i]));
+  const last = dyShape.at(-1) ?? 1;
+  rows(dyShape, xs, base, (i, dst) => {
+    for (let k = 0; k < last; k++) out[dst + k] = dy[i + k];
+  });
 }
 
 /** Gathers entries `indices` along `axis`. */
@@ -81,6 +90,23 @@ export function scatterAddLoop(
 }
 
 /** Visits every index of `shape` in row-major order with an offset advanced by `strides`. */
+/**
+ * Visits the rows (all axes but the last) of `shape` in order: `visit(i, offset)` with
+ * `i` the flat index of the row's first element and `offset` its place under `strides`
+ * (the caller walks the last axis itself, in a tight loop).
+ */
+function rows(
+  shape: Shape,
+  strides: readonly number[],
+  base: number,
+  visit: (i: number, offset: number) => void,
+): void {
+  if (shape.length === 0) return visit(0, base);
+  const last = shape[shape.length - 1];
+  if (last === 0) return;
+  walk(shape.slice(0, -1), strides.slice(0, -1), base, (r, off) => visit(r * last, off));
+}
+
 function walk(
   shape: Shape,
   strides: readonly number[],

@@ -116,6 +116,7 @@ function ownRemovable(mg: MinGraph, a: Analysis, cc: ChannelClasses): boolean[] 
     shapes: a.shapes,
     width: (v: string) => a.channels.get(v)!,
     param: (n: GraphNode, role: string) => mg.param(n, role),
+    consts: (v: string) => a.consts.get(v)!,
   };
   const kinds = new Map(
     mg.graph.nodes.map((n) => [n, kindOf(n, LAYER_OPS.get(n.op)!, a.shapes, a.axes)]),
@@ -126,7 +127,8 @@ function ownRemovable(mg: MinGraph, a: Analysis, cc: ChannelClasses): boolean[] 
       const k = a.consts.get(m.value)![m.channel];
       for (const r of readers.get(m.value) ?? []) {
         const op = LAYER_OPS.get(r.op)!;
-        if (kinds.get(r)!.blocksRemoval(r, op, m.channel, k, a.live.get(r.name)!, ctx)) {
+        const live = a.live.get(r.name)!;
+        if (kinds.get(r)!.blocksRemoval(r, op, m.channel, k, live, ctx, m.value)) {
           return false;
         }
       }
