@@ -1,0 +1,240 @@
+/**
+ * ViT training throughput on the Wasm backend, and (with `--compare`) beside PyTorch CPU on
+ * the same network, batch, optimizer and thread count (bench/peers/vit_torch.py).
+ *
+ * The network is {@linkcode vit}: 7×7 patches of a 28×28 one-channel image (16 tokens),
+ * width 64, 4 heads, 4 pre-LN blocks with MLP 128, mean pooling, 10 classes (138,890
+ * parameters at the defaults). Training: seeded random images and labels, batch 128, AdamW
+ * (lr 1e-3, weight decay 0.05), cross-entropy; a few untimed warm-up steps, then steps for
+ * at least `--seconds`. Prints one JSON line per thread count,
+ * `{"model": "vit", "threads": N, "images_per_s": X}`; with `--compare`, first runs the
+ * PyTorch side (its lines are read back) and then prints a side-by-side table.
+ *
+ *   deno task bench:vit                                   # both sides, threads 1 and 2, table
+ *   deno run --allow-read --allow-env bench/vit_train_bench.ts --threads 1,2   # squeeze only
+ *
+ * PyTorch runs under `--python` (default /usr/bin/python3, where Debian's python3-torch
+ * is importable); its BLAS is whatever the libblas.so.3 alternative points at (install
+ * libopenblas0-openmp: netlib's reference BLAS makes PyTorch ~7× slower here).
+ */
+import { parseArgs } from "node:util";
+import { createWasmBackend } from "../src/backends/wasm/wasm_backend.ts";
+import type { Batch } from "../src/data/dataset.ts";
+import { vit } from "../src/nn/transformer_models.ts";
+import { AdamW } from "../src/nn/optim/adamw.ts";
+import { stepTensors } from "../src/nn/train.ts";
+import { tensor } from "../src/tensor/create.ts";
+import { Rng } from "../src/tensor/random.ts";
+import { tidy } from "../src/tensor/scope.ts";
+
+const { values } = parseArgs({
+  args: Deno.args,
+  options: {
+    threads: { type: "string", default: "1,2" },
+    patch: { type: "string", default: "7" },
+    dim: { type: "string", default: "64" },
+    depth: { type: "string", default: "4" },
+    heads: { type: "string", default: "4" },
+    mlp: { type: "string", default: "128" },
+    classes: { type: "string", default: "10" },
+    batch: { type: "string", default: "128" },
+    seconds: { type: "string", default: "5" },
+    warmup: { type: "string", default: "3" },
+    seed: { type: "string", default: "0" },
+    repeats: { type: "string", default: "1" },
+    compare: { type: "boolean", default: false },
+    python: { type: "string", default: "/usr/bin/python3" },
+  },
+});
+
+const SIZE = 28;
+
+/** `--name` as an integer ≥ `min`, else a RangeError naming the flag and the value. */
+function intFlag(name: keyof typeof values, min = 1): number {
+  const raw = String(values[name]), v = Number(raw);
+  if (!Number.isInteger(v) || v < min) {
+    throw new RangeError(`vit_train_bench: --${name} must be an integer ≥ ${min}, got "${raw}"`);
+  }
+  return v;
+}
+
+const cfg = {
+  patch: intFlag("patch"),
+  dim: intFlag("dim"),
+  depth: intFlag("depth"),
+  heads: intFlag("heads"),
+  mlp: intFlag("mlp"),
+  classes: intFlag("classes"),
+  batch: intFlag("batch"),
+  warmup: intFlag("warmup", 0),
+  seed: intFlag("seed", 0),
+};
+const repeats = intFlag("repeats");
+const seconds = Number(values.seconds);
+if (!(seconds > 0)) {
+  throw new RangeError(`vit_train_bench: --seconds must be > 0, got "${values.seconds}"`);
+}
+const threadCounts = values.threads.split(",").map((t) => Number(t));
+if (threadCounts.length === 0 || threadCounts.some((t) => !Number.isInteger(t) || t < 1)) {
+  throw new RangeError(
+    `vit_train_bench: --threads must be comma-separated integers ≥ 1, got "${values.threads}"`,
+  );
+}
+if (SIZE % cfg.patch !== 0) {
+  throw new RangeError(`vit_train_bench: --patch ${cfg.patch} must divide the image side ${SIZE}`);
+}
+if (cfg.dim % cfg.heads !== 0) {
+  throw new RangeError(`vit_train_bench: --heads ${cfg.heads} must divide --dim ${cfg.dim}`);
+}
+
+/** Parameter count from the architecture (the same formula as the PyTorch side's check). */
+function expectedParams(): number {
+  const { dim: d, mlp: m, patch: p, depth, classes } = cfg, g2 = (SIZE / p) ** 2;
+  const block = 4 * d + 4 * (d * d + d) + (d * m + m) + (m * d + d);
+  return p * p * d + d + g2 * d + depth * block + 2 * d + d * classes + classes;
+}
+
+/** A measured line: the exact format both sides print. */
+interface Line {
+  model: "vit";
+  threads: number;
+  images_per_s: number;
+}
+
+/** The line as the brief spells it (Python's `json.dumps` spacing). */
+function formatLine(l: Line): string {
+  return `{"model": "${l.model}", "threads": ${l.threads}, "images_per_s": ${l.images_per_s}}`;
+}
+
+/** Squeeze's images/s training the ViT on a Wasm backend of `threads` threads. */
+function squeezeImagesPerS(threads: number): { line: Line; info: string } {
+  const backend = createWasmBackend({ threads });
+  try {
+    const model = vit({
+      patch: cfg.patch,
+      dim: cfg.dim,
+      depth: cfg.depth,
+      heads: cfg.heads,
+      mlp: cfg.mlp,
+      classes: cfg.classes,
+      imageSize: SIZE,
+      inChannels: 1,
+      seed: cfg.seed,
+      backend,
+    });
+    const count = model.parameterCount();
+    if (count !== expectedParams()) {
+      throw new Error(
+        `vit_train_bench: the squeeze ViT has ${count} parameters, the architecture ${expectedParams()}`,
+      );
+    }
+    const optimizer = new AdamW(model.parameters(), { lr: 1e-3, weightDecay: 0.05 });
+    const rng = new Rng(cfg.seed + 1);
+    // A small pool of seeded batches, cycled, so data generation stays out of the timing.
+    const pool: Batch[] = Array.from({ length: 4 }, () => ({
+      x: tensor(
+        Float32Array.from({ length: cfg.batch * SIZE * SIZE }, () => rng.normal()),
+        [cfg.batch, 1, SIZE, SIZE],
+        { backend },
+      ),
+      y: Int32Array.from({ length: cfg.batch }, () => rng.int(cfg.classes)),
+    }));
+    model.train();
+    const step = (i: number) =>
+      tidy(() => void stepTensors(model, pool[i % pool.length], { optimizer }));
+    for (let i = 0; i < cfg.warmup; i++) step(i);
+    let steps = 0, elapsed = 0;
+    const start = performance.now();
+    do {
+      step(steps++);
+      elapsed = (performance.now() - start) / 1000;
+    } while (elapsed < seconds);
+    for (const b of pool) b.x.dispose();
+    const images = Math.round((steps * cfg.batch / elapsed) * 100) / 100;
+    return {
+      line: { model: "vit", threads, images_per_s: images },
+      info:
+        `vit_train_bench: wasm ${backend.variant}, ${backend.capabilities.threads} thread(s), ` +
+        `${count} parameters, ${steps} timed steps in ${elapsed.toFixed(2)} s`,
+    };
+  } finally {
+    backend.dispose();
+  }
+}
+
+/** Runs bench/peers/vit_torch.py with the same settings at `threads`; its line and stderr. */
+async function torchLine(threads: number): Promise<{ line: Line; info: string }> {
+  const script = new URL("./peers/vit_torch.py", import.meta.url).pathname;
+  const args = [
+    script,
+    `--threads=${threads}`,
+    ...Object.entries(cfg).map(([k, v]) => `--${k}=${v}`),
+    `--seconds=${seconds}`,
+  ];
+  const out = await new Deno.Command(values.python, { args, stdout: "piped", stderr: "piped" })
+    .output();
+  const info = new TextDecoder().decode(out.stderr).trimEnd();
+  if (!out.success) {
+    throw new Error(`vit_train_bench: ${values.python} ${script} failed (${out.code}):\n${info}`);
+  }
+  const text = new TextDecoder().decode(out.stdout).trim();
+  const line = JSON.parse(text) as Line;
+  if (line.model !== "vit" || line.threads !== threads || !(line.images_per_s > 0)) {
+    throw new Error(`vit_train_bench: unexpected line from ${script}: ${text}`);
+  }
+  return { line, info };
+}
+
+/** The 1-, 5- and 15-minute load averages (needs `--allow-sys=loadavg`), or "unknown". */
+function load(): string {
+  try {
+    return Deno.loadavg().map((v) => v.toFixed(2)).join(" ");
+  } catch {
+    return "unknown";
+  }
+}
+
+// Best of `--repeats` rounds per side and thread count; with --compare the two sides
+// alternate (PyTorch, then squeeze, at each thread count) so that a change of the machine's
+// load falls on both.
+const loadBefore = load();
+const best = new Map<string, Line>();
+const keep = (side: string, l: Line) => {
+  const k = `${side}:${l.threads}`, b = best.get(k);
+  if (!b || l.images_per_s > b.images_per_s) best.set(k, l);
+};
+for (let r = 0; r < repeats; r++) {
+  for (const t of threadCounts) {
+    if (values.compare) {
+      const { line, info } = await torchLine(t);
+      const infoLines = info.split("\n");
+      // the setup lines (version, parameters, BLAS) once, then the measurement line
+      if (r === 0 && t === threadCounts[0]) console.error(infoLines.slice(0, -1).join("\n"));
+      console.error(`round ${r + 1}: ${infoLines.at(-1)}`);
+      keep("torch", line);
+    }
+    const { line, info } = squeezeImagesPerS(t);
+    console.error(`round ${r + 1}: ${info}, ${line.images_per_s} images/s`);
+    keep("squeeze", line);
+  }
+}
+for (const t of threadCounts) console.log(formatLine(best.get(`squeeze:${t}`)!));
+if (values.compare) {
+  console.log(
+    `\nViT training (${cfg.patch}×${cfg.patch} patches → ${(SIZE / cfg.patch) ** 2} tokens, ` +
+      `dim ${cfg.dim}, ${cfg.heads} heads, depth ${cfg.depth}, MLP ${cfg.mlp}; ` +
+      `${expectedParams()} parameters), batch ${cfg.batch}, AdamW; best of ${repeats} × ≥ ` +
+      `${seconds} s per cell. Deno ${Deno.version.deno}; load average (1, 5, 15 min) before ` +
+      `${loadBefore}, after ${load()}.`,
+  );
+  console.log("| threads | squeeze wasm (images/s) | PyTorch CPU (images/s) | squeeze ÷ PyTorch |");
+  console.log("|---:|---:|---:|---:|");
+  for (const t of threadCounts) {
+    const o = best.get(`squeeze:${t}`)!, p = best.get(`torch:${t}`)!;
+    console.log(
+      `| ${t} | ${o.images_per_s.toFixed(0)} | ${p.images_per_s.toFixed(0)} | ${
+        (o.images_per_s / p.images_per_s).toFixed(2)
+      }× |`,
+    );
+  }
+}
