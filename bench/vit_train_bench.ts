@@ -15,6 +15,7 @@
  *
  *   deno task bench:vit                          # both sides, threads 1 and 2, table
  *   deno task bench:vit --repeats 3 --seconds 5  # best of 3 rounds
+ *   deno task bench:vit --profile                # also squeeze's time per kernel and shape
  *   deno run --allow-read --allow-env bench/vit_train_bench.ts --threads 1,2   # squeeze only
  *
  * PyTorch runs under `--python` (default /usr/bin/python3, where Debian's python3-torch
@@ -24,7 +25,7 @@
  */
 import process from "node:process";
 import { parseArgs } from "node:util";
-import { createWasmBackend } from "../src/backends/wasm/wasm_backend.ts";
+import { createWasmBackend, type WasmBackend } from "../src/backends/wasm/wasm_backend.ts";
 import type { Batch } from "../src/data/dataset.ts";
 import { vit } from "../src/nn/transformer_models.ts";
 import { AdamW } from "../src/nn/optim/adamw.ts";
@@ -49,6 +50,7 @@ const { values } = parseArgs({
     seed: { type: "string", default: "0" },
     repeats: { type: "string", default: "1" },
     compare: { type: "boolean", default: false },
+    profile: { type: "boolean", default: false },
     python: { type: "string", default: "/usr/bin/python3" },
   },
 });
@@ -112,6 +114,51 @@ function formatLine(l: Line): string {
   return `{"model": "${l.model}", "threads": ${l.threads}, "images_per_s": ${l.images_per_s}}`;
 }
 
+/** Milliseconds and calls per kernel and shape, filled by a {@linkcode profiled} backend. */
+const kernelTimes = new Map<string, { ms: number; calls: number }>();
+
+/** Shapes of a kernel call, for the profile's key. */
+function shapesOf(kernel: string, args: unknown[]): string {
+  const j = (v: unknown) => JSON.stringify(v);
+  switch (kernel) {
+    case "binary":
+      return `${args[0]} ${j(args[2])}∘${j(args[4])}→${j(args[6])}`;
+    case "reduce":
+      return `${args[0]} ${j(args[2])} over ${j(args[3])}`;
+    case "unary":
+      return String(args[0]);
+    case "matmul": {
+      const p = args[3] as Record<string, unknown>;
+      const t = `${p.transA ? " Aᵀ" : ""}${p.transB ? " Bᵀ" : ""}`;
+      return `batch ${p.batch} M ${p.m} K ${p.k} N ${p.n}${t}`;
+    }
+    case "softmax":
+      return `${args[1]} rows × ${args[2]}${args[3] ? " log" : ""}`;
+    case "layerNorm":
+      return `${args[3]} rows × ${args[4]}`;
+    default:
+      return "";
+  }
+}
+
+/** `be` with every kernel timed into {@linkcode kernelTimes} (the Wasm backend is synchronous). */
+function profiled(be: WasmBackend): WasmBackend {
+  const out: Record<string, unknown> = { ...be };
+  for (const [name, fn] of Object.entries(be)) {
+    if (typeof fn !== "function" || name === "memoryStats" || name === "parallelCalls") continue;
+    out[name] = (...args: unknown[]) => {
+      const t0 = performance.now();
+      const r = (fn as (...a: unknown[]) => unknown)(...args);
+      const key = `${name} ${shapesOf(name, args)}`.trim(), e = kernelTimes.get(key);
+      const ms = performance.now() - t0;
+      if (e) (e.ms += ms), e.calls++;
+      else kernelTimes.set(key, { ms, calls: 1 });
+      return r;
+    };
+  }
+  return out as unknown as WasmBackend;
+}
+
 /** One measurement: the printed line, images per CPU-second (all threads), and a note. */
 interface Measured {
   line: Line;
@@ -121,7 +168,8 @@ interface Measured {
 
 /** Squeeze's images/s training the ViT on a Wasm backend of `threads` threads. */
 function squeezeImagesPerS(threads: number): Measured {
-  const backend = createWasmBackend({ threads });
+  const raw = createWasmBackend({ threads });
+  const backend = values.profile ? profiled(raw) : raw;
   try {
     const model = vit({
       patch: cfg.patch,
@@ -156,6 +204,7 @@ function squeezeImagesPerS(threads: number): Measured {
     const step = (i: number) =>
       tidy(() => void stepTensors(model, pool[i % pool.length], { optimizer }));
     for (let i = 0; i < cfg.warmup; i++) step(i);
+    kernelTimes.clear();
     let steps = 0, elapsed = 0;
     const cpu = process.cpuUsage(), start = performance.now();
     do {
@@ -165,6 +214,7 @@ function squeezeImagesPerS(threads: number): Measured {
     const used = process.cpuUsage(cpu), cpuSeconds = (used.user + used.system) / 1e6;
     for (const b of pool) b.x.dispose();
     const images = Math.round((steps * cfg.batch / elapsed) * 100) / 100;
+    if (values.profile) printProfile(threads, steps, elapsed);
     return {
       line: { model: "vit", threads, images_per_s: images },
       perCpuSecond: steps * cfg.batch / cpuSeconds,
@@ -184,6 +234,20 @@ function squeezeImagesPerS(threads: number): Measured {
  * workers sleep on `Atomics.wait`, so passive waiting is the like-for-like setting.
  */
 const ompWaitPolicy = Deno.env.get("OMP_WAIT_POLICY") ?? "PASSIVE";
+
+/** The kernels that took the most time, per training step, on stderr. */
+function printProfile(threads: number, steps: number, elapsed: number): void {
+  const rows = [...kernelTimes].sort((a, b) => b[1].ms - a[1].ms);
+  const kernelMs = rows.reduce((a, [, e]) => a + e.ms, 0);
+  console.error(
+    `profile, ${threads} thread(s): ${(1000 * elapsed / steps).toFixed(1)} ms per step, ` +
+      `${(kernelMs / steps).toFixed(1)} ms of it in kernels (timing adds a little)`,
+  );
+  console.error("| ms per step | calls per step | kernel and shapes |\n|---:|---:|---|");
+  for (const [key, e] of rows.slice(0, 25)) {
+    console.error(`| ${(e.ms / steps).toFixed(2)} | ${(e.calls / steps).toFixed(0)} | ${key} |`);
+  }
+}
 
 /** Runs bench/peers/vit_torch.py with the same settings at `threads`; its line and stderr. */
 async function torchLine(threads: number): Promise<Measured> {
