@@ -7,7 +7,7 @@ import { Rng } from "../tensor/random.ts";
 
 /**
  * Data sets the package ships: the images `mnist` and `fashion` (`[1, 28, 28]`), and
- * `imdb`, reviews as `[256]` token ids (see `loadImdb`).
+ * `imdb`, reviews as `[128]` token ids (see `loadImdb`).
  */
 export type DatasetName = "mnist" | "fashion" | "imdb";
 

@@ -29,7 +29,7 @@ export interface AttentionSpec {
 }
 
 /** Value added to masked scores: exp of it underflows to exactly 0 next to any real score. */
-export const MASKED_SCORE = -1e9;
+export const MASKED_SCORE: number = -1e9;
 
 /** Validates `q [B,T,Σqk]`, `k [B,S,Σqk]`, `v [B,S,Σv]` against `spec`; returns B, T, S. */
 export function attentionDims(
