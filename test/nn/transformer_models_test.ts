@@ -9,6 +9,8 @@ import { createWasmBackend } from "../../src/backends/wasm/wasm_backend.ts";
 import { fromGraph, toGraph } from "../../src/graph/convert.ts";
 import { textEncoder, vit } from "../../src/nn/transformer_models.ts";
 import type { Module } from "../../src/nn/module.ts";
+import { backward } from "../../src/autograd/backward.ts";
+import { tryWebGpu } from "../backends/webgpu_helpers.ts";
 import { AdamW } from "../../src/nn/optim/adamw.ts";
 import { trainStep } from "../../src/nn/train.ts";
 import { crossEntropy } from "../../src/ops/loss.ts";
@@ -322,4 +324,110 @@ Deno.test("vit(): a few dozen seeded AdamW steps learn 'bright left half' (wasm)
   assert.ok(r.before.loss > 0.6, `starts near chance: ${JSON.stringify(r)}`);
   assert.ok(r.after.loss < 0.5 * r.before.loss, `loss halves: ${JSON.stringify(r)}`);
   assert.ok(r.after.acc >= 0.9, `held-out accuracy: ${JSON.stringify(r)}`);
+});
+
+const gpu = await tryWebGpu();
+
+/** Logits and parameter gradients of `make(be)` on `be` match the js backend's (float32). */
+async function matchesJs(
+  make: (be?: Backend) => Module,
+  x: Tensor,
+  y: Int32Array,
+  be: Backend,
+): Promise<void> {
+  const cpu = make().eval(), dev = make(be).eval();
+  const logits = cpu.forward(x);
+  backward(crossEntropy(logits, y));
+  const xd = tensor(x.toArray(), x.shape, { backend: be });
+  const devLogits = dev.forward(xd);
+  backward(crossEntropy(devLogits, y));
+  const within = (got: ArrayLike<number>, want: ArrayLike<number>, tol: number, what: string) => {
+    let scale = 1e-3;
+    for (const v of Array.from(want)) scale = Math.max(scale, Math.abs(v));
+    for (let i = 0; i < want.length; i++) {
+      assert.ok(
+        Math.abs(got[i] - want[i]) <= tol * scale,
+        `${be.name} ${what}[${i}]: ${got[i]} vs ${want[i]}`,
+      );
+    }
+  };
+  within(await devLogits.data(), logits.toArray(), 1e-4, "logits");
+  const g = dev.namedParameters();
+  for (const [name, p] of cpu.namedParameters()) {
+    assert.ok(p.grad, `${name} has a gradient`);
+    within(await g.get(name)!.grad!.data(), p.grad.toArray(), 2e-4, name);
+  }
+}
+
+const MODELS: [string, (be?: Backend) => Module, Tensor, Int32Array][] = [
+  [
+    "vit: patch_embed, cls_token, pos_embed, rms_norm, attention, first-token pool",
+    (backend) =>
+      vit({
+        dim: 12,
+        depth: 2,
+        heads: 3,
+        mlp: 20,
+        imageSize: 8,
+        patch: 2,
+        pool: "cls",
+        norm: "rms",
+        classes: 3,
+        seed: 4,
+        backend,
+      }),
+    images(3, 1, 8, 5),
+    Int32Array.of(0, 2, 1),
+  ],
+  [
+    "vit: layer_norm over tokens, mean pool",
+    (backend) =>
+      vit({
+        dim: 8,
+        depth: 1,
+        heads: 2,
+        imageSize: 12,
+        inChannels: 2,
+        patch: 3,
+        classes: 4,
+        seed: 6,
+        backend,
+      }),
+    images(2, 2, 12, 7),
+    Int32Array.of(3, 1),
+  ],
+];
+const TEXT: [string, (be?: Backend) => Module, Tensor, Int32Array] = [
+  "textEncoder: embedding, causal attention",
+  (backend) =>
+    textEncoder({
+      vocab: 9,
+      length: 5,
+      dim: 8,
+      depth: 2,
+      heads: 2,
+      causal: true,
+      seed: 8,
+      backend,
+    }),
+  ids(4, 5, 9, 9),
+  Int32Array.of(1, 0, 0, 1),
+];
+
+Deno.test("transformers on wasm: logits and every parameter gradient match the js backend", async (t) => {
+  const be = createWasmBackend({ threads: 1 });
+  for (const [label, make, x, y] of [...MODELS, TEXT]) {
+    await t.step(label, () => matchesJs(make, x, y, be));
+  }
+});
+
+Deno.test({
+  name:
+    "transformers on webgpu: logits and every parameter gradient of the ViTs match the js backend",
+  ignore: gpu === null,
+  fn: async (t) => {
+    for (const [label, make, x, y] of MODELS) {
+      await t.step(label, () => matchesJs(make, x, y, gpu!));
+    }
+  },
 });
