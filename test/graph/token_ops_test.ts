@@ -367,6 +367,11 @@ Deno.test("rms_norm: y = γ·x/sqrt(mean x² + eps) per token; removing constant
     const small = run("rms_norm", [xk], { weight: gk }, comp);
     assert.deepEqual(small.shape, [2, 3, 4]);
     close(small.toArray(), pick(dense, kept, 7), 1e-12, "kept channels");
+    const folded = op("rms_norm").normFold!({ axis: 2, eps }, 7, [...consts.values()], 4);
+    assert.deepEqual(folded, { axis: 2, eps, width: 7, s2 }, "normFold records width and s2");
+    const twice = op("rms_norm").normFold!({ ...folded, outputs: kept }, 4, [xd[0]], 3);
+    assert.equal(twice.width, 7, "a second fold keeps the original width");
+    assert.ok(Math.abs((twice.s2 as number) - (s2 + xd[0] ** 2)) < 1e-12, "and adds to s2");
     const plain = run("rms_norm", [xk], { weight: gk }, { axis: 2, eps }).toArray();
     assert.ok(Math.abs(plain[0] - small.toArray()[0]) > 1e-3, "without s2 the outputs differ");
   });

@@ -11,6 +11,8 @@ import { createWasmBackend, type WasmBackend } from "../../src/backends/wasm/was
 import { gradCheck } from "../../src/autograd/grad_check.ts";
 import { backward } from "../../src/autograd/backward.ts";
 import { type AttentionSpec, multiHeadAttention } from "../../src/nn/attention_functional.ts";
+import { SelfAttention } from "../../src/nn/attention.ts";
+import { Linear } from "../../src/nn/linear.ts";
 import { mul } from "../../src/ops/elementwise.ts";
 import { sum } from "../../src/ops/reduce.ts";
 import { tensor } from "../../src/tensor/create.ts";
@@ -290,4 +292,39 @@ Deno.test({
   name: "multiHeadAttention() on webgpu: forward and gradients match the float64 reference",
   ignore: gpu === null,
   fn: () => matchesReference(gpu!, [...CASES, LARGE]),
+});
+
+Deno.test("SelfAttention: o(attention(q(x), k(x), v(x))) of equal heads; Linear on [B, T, C] is per-token; bad sizes are RangeErrors", () => {
+  const mha = new SelfAttention(6, 3, { rng: new Rng(2), causal: true });
+  assert.deepEqual(mha.attrs, {
+    qk: [2, 2, 2],
+    v: [2, 2, 2],
+    scale: 1 / Math.sqrt(2),
+    causal: true,
+  });
+  const rng = new Rng(8);
+  const xs = Array.from({ length: 2 * 4 * 6 }, () => rng.normal());
+  const x = tensor(xs, [2, 4, 6]);
+  // Each projection, token by token, as rank-2 Linear calls.
+  const proj = (l: Linear, rows: number[]) => {
+    const out: number[] = [];
+    for (let r = 0; r < rows.length / 6; r++) {
+      out.push(...l.forward(tensor(rows.slice(6 * r, 6 * r + 6), [1, 6])).toArray());
+    }
+    return out;
+  };
+  const c: Case = { label: "", b: 2, t: 4, s: 4, spec: mha.attrs };
+  const a = reference(c, { q: proj(mha.q, xs), k: proj(mha.k, xs), v: proj(mha.v, xs) });
+  const want = proj(mha.o, [...a]);
+  const got = mha.forward(x);
+  assert.deepEqual(got.shape, [2, 4, 6]);
+  assert.ok(relErr(got.toArray(), want) < 1e-5, `${relErr(got.toArray(), want)}`);
+  const x4 = tensor([...xs, ...xs], [2, 2, 4, 6]);
+  assert.deepEqual(mha.q.forward(x4).shape, [2, 2, 4, 6]);
+  assert.deepEqual([...mha.q.forward(x4).toArray().slice(0, 48)], [...mha.q.forward(x).toArray()]);
+  assert.throws(() => new SelfAttention(6, 4), /SelfAttention: dim 6 is not a multiple of heads 4/);
+  assert.throws(
+    () => new SelfAttention(6, 0),
+    /SelfAttention: heads must be an integer ≥ 1, got 0/,
+  );
 });
