@@ -12,7 +12,7 @@ import { gradCheck } from "../../src/autograd/grad_check.ts";
 import { backward } from "../../src/autograd/backward.ts";
 import { type AttentionSpec, multiHeadAttention } from "../../src/nn/attention_functional.ts";
 import { SelfAttention } from "../../src/nn/attention.ts";
-import { Linear } from "../../src/nn/linear.ts";
+import type { Linear } from "../../src/nn/linear.ts";
 import { mul } from "../../src/ops/elementwise.ts";
 import { sum } from "../../src/ops/reduce.ts";
 import { tensor } from "../../src/tensor/create.ts";
