@@ -299,6 +299,43 @@ Deno.test("layer_norm over axis 2 of [B, T, C]: the LayerNorm of each token vect
     assert.deepEqual(y.shape, [2, 3, 5]);
     close(y.toArray(), normRows(x.toArray(), 5, g.toArray(), b.toArray(), 1e-5), 1e-12, "LN");
   });
+  await t.step(
+    "compensated over tokens: constant channels removed (width, k̄, M2), outputs dropped",
+    () => {
+      // Channels 1 and 3 hold constants across every token; the CLN of the other three
+      // with width 5 and their statistics equals the LayerNorm of all five on those three.
+      const xd = x.toArray().slice() as Float64Array, ks = [0.9, -0.4];
+      for (let r = 0; r < 6; r++) (xd[r * 5 + 1] = ks[0]), (xd[r * 5 + 3] = ks[1]);
+      const kept = [0, 2, 4], kbar = (ks[0] + ks[1]) / 2;
+      const m2 = (ks[0] - kbar) ** 2 + (ks[1] - kbar) ** 2;
+      const dense = normRows(xd, 5, g.toArray(), b.toArray(), 1e-5);
+      const xk = tensor(
+        Array.from({ length: 18 }, (_, i) => xd[Math.floor(i / 3) * 5 + kept[i % 3]]),
+        [
+          2,
+          3,
+          3,
+        ],
+        { dtype: "float64" },
+      );
+      const gd = g.toArray(), bd = b.toArray();
+      const sub = (d: ArrayLike<number>, ch: number[]) =>
+        tensor(ch.map((c) => d[c]), [ch.length], { dtype: "float64" });
+      const y = run("layer_norm", [xk], { weight: sub(gd, [0, 4]), bias: sub(bd, [0, 4]) }, {
+        ...a,
+        width: 5,
+        kbar,
+        m2,
+        outputs: [0, 2],
+      });
+      assert.deepEqual(y.shape, [2, 3, 2]);
+      const want = Array.from(
+        { length: 12 },
+        (_, i) => dense[Math.floor(i / 2) * 5 + [0, 4][i % 2]],
+      );
+      close(y.toArray(), want, 1e-12, "CLN over tokens");
+    },
+  );
   await t.step("in a graph: validates and runs like the op", () => {
     const gb = new GraphBuilder("ln");
     const inp = gb.input("x", [-1, 3, 5], 2);
