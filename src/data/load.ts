@@ -1,25 +1,31 @@
 import { splitValidation } from "./dataset.ts";
 import type { Dataset } from "./dataset.ts";
 import { loadFashionMnist } from "./fashion_mnist.ts";
+import { loadImdb } from "./imdb.ts";
 import { loadMnist } from "./mnist.ts";
 import { Rng } from "../tensor/random.ts";
 
-/** Image sets the package ships. */
-export type DatasetName = "mnist" | "fashion";
+/**
+ * Data sets the package ships: the images `mnist` and `fashion` (`[1, 28, 28]`), and
+ * `imdb`, reviews as `[128]` token ids (see `loadImdb`).
+ */
+export type DatasetName = "mnist" | "fashion" | "imdb";
 
 /** Train, validation (held out of train) and test splits. */
 export interface Splits {
-  /** Training images (validation removed). */
+  /** Training samples (validation removed). */
   train: Dataset;
-  /** Held-out validation images (decisions). */
+  /** Held-out validation samples (decisions). */
   validation: Dataset;
-  /** Test images (reported). */
+  /** Test samples (reported). */
   test: Dataset;
 }
 
 /**
- * Loads MNIST or Fashion-MNIST (split 60k/10k with seed 0) and holds `validation` training
- * images out with `Rng(seed)`: the splits every command and benchmark use.
+ * Loads MNIST (60k/10k), Fashion-MNIST (split 60k/10k with seed 0) or IMDB (`loadImdb`'s
+ * defaults: split 24,582/25,000 with seed 0, vocabulary of the training reviews) and
+ * holds `validation` training samples out with `Rng(seed)`: the splits every command and
+ * benchmark use.
  *
  * @example
  * ```ts ignore
@@ -33,8 +39,20 @@ export async function loadSplits(
   validation: number,
   seed: number,
 ): Promise<Splits> {
-  const { train: all, test } = name === "mnist"
-    ? { train: await loadMnist("train"), test: await loadMnist("test") }
-    : await loadFashionMnist({ seed: 0 });
+  const { train: all, test } = await loadTrainTest(name);
   return { ...splitValidation(all, validation, new Rng(seed)), test };
+}
+
+/** The train and test sets of `name`, with the fixed split and encoding of each. */
+export async function loadTrainTest(name: DatasetName): Promise<{ train: Dataset; test: Dataset }> {
+  switch (name) {
+    case "mnist":
+      return { train: await loadMnist("train"), test: await loadMnist("test") };
+    case "fashion":
+      return await loadFashionMnist({ seed: 0 });
+    case "imdb":
+      return await loadImdb({ seed: 0 });
+    default:
+      throw new RangeError(`loadSplits: unknown dataset ${JSON.stringify(name)}`);
+  }
 }

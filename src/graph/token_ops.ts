@@ -217,7 +217,7 @@ const clsTokenOp: LayerOp = {
   infer: (node, [x], p) => {
     expectRankSym(node, "cls_token input", x, 3);
     expectVector(node, "weight", p.weight, x[2]);
-    return [x[0], x[1] + 1, x[2]];
+    return [x[0], x[1] < 0 ? -1 : x[1] + 1, x[2]]; // -1: a symbolic length stays symbolic
   },
   run: ([x], p) => {
     const [b, t, c] = x.shape, shape = [b, t + 1, c];

@@ -101,7 +101,12 @@ function resolved(o: TransformerOptions, classes: number) {
   checkInt("transformer", "mlp", mlp);
   const p = o.dropout ?? 0;
   if (!(p >= 0 && p < 1)) throw new RangeError(`transformer: dropout must be in [0, 1), got ${p}`);
-  return { dim, depth, heads, mlp, classes: o.classes ?? classes, norm: o.norm ?? "layer", p };
+  const cls = o.classes ?? classes, norm = o.norm ?? "layer";
+  checkInt("transformer", "classes", cls);
+  if (norm !== "layer" && norm !== "rms") {
+    throw new RangeError(`transformer: norm must be "layer" or "rms", got ${JSON.stringify(norm)}`);
+  }
+  return { dim, depth, heads, mlp, classes: cls, norm, p };
 }
 
 /** The blocks and the head (final norm, pooling, linear classifier). */
@@ -171,7 +176,11 @@ export function vit(o: VitOptions = {}): Sequential {
   const r = resolved(o, 10), rng = new Rng(o.seed ?? 0), be = o.backend;
   const size = o.imageSize ?? 28, ch = o.inChannels ?? 1, patch = o.patch ?? 7;
   checkInt("vit", "imageSize", size);
+  checkInt("vit", "inChannels", ch);
   checkInt("vit", "patch", patch);
+  if (o.pool !== undefined && o.pool !== "mean" && o.pool !== "cls") {
+    throw new RangeError(`vit: pool must be "mean" or "cls", got ${JSON.stringify(o.pool)}`);
+  }
   if (size % patch !== 0) {
     throw new RangeError(`vit: patch ${patch} does not divide the image size ${size}`);
   }

@@ -9,7 +9,11 @@ import { add, mul, scale, unary } from "../ops/elementwise.ts";
 import { sum } from "../ops/reduce.ts";
 import type { GraphModule } from "../graph/graph_module.ts";
 import { LAYER_OPS } from "../graph/layer_ops.ts";
+import type { Graph } from "../graph/ir.ts";
+import { indexSelect, reshape } from "../ops/shape_ops.ts";
 import { hasColumns, prunableLayers } from "./chain.ts";
+import type { Entries } from "./units.ts";
+import { pruneUnits } from "./units.ts";
 
 /** Regularizer kinds. */
 export type RegularizerKind = "group_lasso" | "l1" | "l2" | "none";
@@ -22,10 +26,43 @@ function groupNorms(w: Tensor, axis: 0 | 1): Tensor {
   return sum(unary("sqrt", scale(sum(mul(w, w), { axes }), 1, EPS)));
 }
 
+/** The entries of each unit spanning several classes (attention heads), per graph. */
+const SPANNING = new WeakMap<Graph, Entries[][]>();
+
+function spanningGroups(model: GraphModule): Entries[][] {
+  let groups = SPANNING.get(model.graph);
+  if (!groups) {
+    const span = model.graph.nodes.some((n) => LAYER_OPS.get(n.op)!.unitGroups);
+    groups = span
+      ? pruneUnits(model).units.filter((u) => u.family.endsWith("(heads)")).map((u) => [
+        ...u.writers,
+        ...u.readers,
+      ])
+      : [];
+    SPANNING.set(model.graph, groups);
+  }
+  return groups;
+}
+
+/** `‖entries‖₂` of one group spread over several parameters. */
+function spreadNorm(model: GraphModule, group: Entries[]): Tensor {
+  const params = model.namedParameters();
+  let sq: Tensor | null = null;
+  for (const e of group) {
+    const w = params.get(e.param)!;
+    const g = indexSelect(reshape(w, [-1]), 0, e.indices);
+    const t = sum(mul(g, g));
+    sq = sq ? add(sq, t) : t;
+  }
+  return unary("sqrt", scale(sq!, 1, EPS));
+}
+
 /**
  * `λ · Σ` over the structure groups of METHOD.md (group lasso): every column (input
- * channel, over its taps) of every pruned weight that has columns, and every row (output channel,
- * depthwise filter) except those of layers writing a graph output directly; or `λ·Σ|w|`
+ * channel, over its taps) of every pruned weight that has columns, every row (output channel,
+ * depthwise filter) except those of layers writing a graph output directly, and every
+ * unit spanning several channel classes (an attention head: its query, key and value
+ * rows and output-projection columns together); or `λ·Σ|w|`
  * (L1) or `λ·Σw²` (L2) over the prunable weights.
  *
  * @example
@@ -58,6 +95,9 @@ export function structureRegularizer(
       if (hasColumns(LAYER_OPS.get(l.node.op)!)) acc(groupNorms(w, 1));
       if (!outputs.has(l.node.name)) acc(groupNorms(w, 0));
     });
+    if (kind === "group_lasso") {
+      for (const g of spanningGroups(model)) if (g.length) acc(spreadNorm(model, g));
+    }
     const t = total as Tensor | null;
     return t ? scale(t, lambda) : null;
   };

@@ -53,3 +53,23 @@ Deno.test("flags: bad numbers are refused with the flag's name and valid range, 
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("flags: transformer archs — text needs imdb, image archs refuse imdb, vit takes one width", async () => {
+  const cycle = async (flags: string[]) => {
+    const r = await runCli(["cycle", ...flags]);
+    assert.equal(r.code, 2, flags.join(" "));
+    return r.err;
+  };
+  assert.match(await cycle(["--arch", "text"]), /--arch text reads token ids: use --dataset imdb/);
+  assert.match(
+    await cycle(["--arch", "vit", "--dataset", "imdb"]),
+    /--dataset imdb holds token ids of text, not 28×28 images, so --arch vit does not apply/,
+  );
+  assert.match(
+    await cycle(["--arch", "vit", "--dims", "32,64"]),
+    /--arch vit takes one --dims \(the width\) and one --depths \(the block count\)/,
+  );
+  assert.match(await cycle(["--arch", "vit", "--heads", "0"]), /--heads must be an integer/);
+  assert.match(await cycle(["--arch", "vit", "--heads", "3"]), /--heads 3 must divide the width/);
+  assert.match(await cycle(["--arch", "vit", "--patch", "5"]), /--patch 5 must divide the image/);
+});

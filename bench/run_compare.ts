@@ -1,13 +1,13 @@
 /**
  * Comparisons for a finished `squeeze cycle` run on a residual network (the ConvNeXt
- * demo): (1) what plain LayerNorm slicing — what other pruning tools do — changes in the
+ * and ViT demos): (1) what plain LayerNorm (or RMSNorm) slicing — what other pruning tools do — changes in the
  * minimized model's outputs, against CompensatedLayerNorm's exact result; (2) one
  * prune-and-shrink pass from the same dense model to the same nonzero budget as the
  * cycle's final model (or, with `--sparsities`, at each given sparsity, marking those
  * within the run's accuracy budget). Prints markdown tables and writes
  * DIR/compare.json.
  *
- *   deno run -A bench/convnext_compare.ts --run runs/demo-convnext-fashion-s0 [--sparsities 0.7,0.9]
+ *   deno run -A bench/run_compare.ts --run runs/demo-convnext-fashion-s0 [--sparsities 0.7,0.9]
  */
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -36,7 +36,7 @@ const { values } = parseArgs({
   },
 });
 if (!values.run) {
-  throw new Error("convnext_compare: --run DIR (a `squeeze cycle` output folder) is required");
+  throw new Error("run_compare: --run DIR (a `squeeze cycle` output folder) is required");
 }
 const dir = values.run;
 const report = JSON.parse(await Deno.readTextFile(join(dir, "report.json"))) as {
@@ -49,16 +49,19 @@ const backend = createBackend("auto");
 const data = await loadSplits(report.dataset ?? "mnist", 5000, report.seed);
 const minimized = await loadModel(join(dir, "minimized.safetensors"), backend);
 
-/** The same graph with every CompensatedLayerNorm reset to plain LayerNorm over its kept channels. */
+/**
+ * The same graph with every CompensatedLayerNorm (compensated RMSNorm) reset to a plain
+ * norm over its kept channels.
+ */
 function sliced(m: GraphModule): { model: GraphModule; compensated: number } {
   const graph = structuredClone(m.graph);
   const shapes = validateGraph(graph).shapes;
   let compensated = 0;
   for (const n of graph.nodes) {
-    if (n.op !== "layer_norm") continue;
-    const c = shapes.get(n.inputs[0])![1];
+    if (n.op !== "layer_norm" && n.op !== "rms_norm") continue;
+    const c = shapes.get(n.inputs[0])![(n.attrs.axis as number | undefined) ?? 1];
     if ((n.attrs.width ?? c) !== c) compensated++;
-    const { kbar: _k, m2: _m, ...rest } = n.attrs;
+    const { kbar: _k, m2: _m, s2: _s, ...rest } = n.attrs;
     n.attrs = { ...rest, width: c };
   }
   const params = new Map([...m.namedParameters()].map(([k, p]) => [k, Parameter.from(p)]));
