@@ -62,7 +62,7 @@ export function attentionDims(
 function causalMask(t: number, s: number, like: Tensor): Tensor {
   const m = new Float32Array(t * s);
   for (let i = 0; i < t; i++) for (let j = i + 1; j < s; j++) m[i * s + j] = MASKED_SCORE;
-  return tensor(m, [t, s], { backend: like.backend });
+  return tensor(m, [t, s], { backend: like.backend, dtype: like.dtype });
 }
 
 /**
@@ -94,7 +94,7 @@ export function multiHeadAttention(q: Tensor, k: Tensor, v: Tensor, spec: Attent
         const qh = slice(q, [0, 0, qo], [b, t, dq]), kh = slice(k, [0, 0, qo], [b, s, dq]);
         scores = scale(matmul(qh, kh, { transB: true }), spec.scale);
       } else {
-        scores = full([b, t, s], 0, { backend: q.backend });
+        scores = full([b, t, s], 0, { backend: q.backend, dtype: q.dtype });
       }
       if (mask) scores = add(scores, mask);
       const oh = matmul(softmax(scores), slice(v, [0, 0, vo], [b, s, dv]));
@@ -106,5 +106,5 @@ export function multiHeadAttention(q: Tensor, k: Tensor, v: Tensor, spec: Attent
     qo += dq;
     vo += dv;
   }
-  return out ?? full([b, t, sv], 0, { backend: q.backend });
+  return out ?? full([b, t, sv], 0, { backend: q.backend, dtype: q.dtype });
 }
