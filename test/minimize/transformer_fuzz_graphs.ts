@@ -236,23 +236,33 @@ function tiedLmCase(rng: Rng, place: Place): FuzzCase {
 /**
  * Attention whose queries, keys and values come from different values: a float token input
  * `[B, T, F]` projected to the stream; queries from a norm of the stream, keys from the
- * stream's second norm or from the same projection as the queries, values from the raw
- * input; unequal head widths; a residual add, a final norm, pooling and a classifier.
+ * stream's second norm, the queries' norm or the queries' own value, values from the raw
+ * input, the queries' own value (one value read as q, k and v) or the stream itself;
+ * unequal head widths; a residual add, a final norm, pooling and a classifier.
  */
 function crossCase(rng: Rng, place: Place): FuzzCase {
   const net = new TokenNet("cross", rng, place);
   const t = 1 + rng.int(5), f = 1 + rng.int(4), c = 1 + rng.int(6);
   const x = net.g.input("x", [-1, t, f], 2);
   let s = net.linear("embed", x, f, c);
-  const { qk, v } = headWidths(rng);
-  const sq = qk.reduce((a, w) => a + w, 0), sv = v.reduce((a, w) => a + w, 0);
   const n1 = net.norm("attn.norm1", s, c);
+  const kind = rng.int(5);
+  let { qk, v } = headWidths(rng);
+  if (kind === 3) v = [...qk];
+  if (kind === 4) {
+    // The values are the stream itself: value widths split its c channels.
+    v = new Array(qk.length).fill(0);
+    for (let i = 0; i < c; i++) v[rng.int(v.length)]++;
+    qk.forEach((w, h) => w + v[h] === 0 && (qk[h] = 1));
+  }
+  const sq = qk.reduce((a, w) => a + w, 0), sv = v.reduce((a, w) => a + w, 0);
   const q = net.linear("attn.q", n1, c, sq);
-  const kind = rng.int(3);
-  const k = kind === 0
+  // Keys: the queries' own value (0, 3), a second norm (1), the queries' norm (2, 4);
+  // values: the raw input projected (0–2), the queries' value (3: q = k = v), the stream (4).
+  const k = kind === 0 || kind === 3
     ? q
     : net.linear("attn.k", kind === 1 ? net.norm("attn.norm2", s, c) : n1, c, sq);
-  const val = net.linear("attn.v", x, f, sv, rng.uniform() < 0.8);
+  const val = kind === 3 ? q : kind === 4 ? s : net.linear("attn.v", x, f, sv, rng.uniform() < 0.8);
   const a = net.attention("attn.mha", q, k, val, qk, v);
   s = net.node("attn.add", "add", [s, net.linear("attn.o", a, sv, c)]);
   if (rng.uniform() < 0.5) s = net.mlpBlock("mlp", s, c);
