@@ -1,3 +1,4 @@
+import { Arena } from "../../src/backends/wasm/arena.ts";
 import assert from "node:assert/strict";
 import { buildKernels, compile } from "../../kernels/build.ts";
 import { RELAXED_SIMD_WASM, SIMD_WASM, SOURCE_HASH } from "../../src/backends/wasm/_gen/kernels.ts";
@@ -264,4 +265,24 @@ Deno.test("wasm threads: convolutions split by images give bit-identical results
   } finally {
     two.dispose();
   }
+});
+
+Deno.test("wasm arena: when the memory cannot grow, adjacent free blocks merge into a larger one", () => {
+  const KB = 1024;
+  const arena = new Arena(new WebAssembly.Memory({ initial: 1, maximum: 2 }), 0);
+  const small = Array.from({ length: 8 }, () => arena.alloc(16 * KB));
+  assert.equal(arena.stats().memoryBytes, 128 * KB);
+  // A live block between free ones keeps them apart: 112 KB does not fit anywhere.
+  for (const p of small.slice(0, 7)) arena.free(p, 16 * KB);
+  assert.throws(() => arena.alloc(120 * KB), RangeError);
+  // Once it is free too, the eight 16 KB blocks become one and the top drops back to 0.
+  arena.free(small[7], 16 * KB);
+  assert.equal(arena.alloc(120 * KB), 0);
+  assert.equal(arena.stats().memoryBytes, 128 * KB, "served without growing");
+  // A middle run merges while a live block stays above it.
+  const a = new Arena(new WebAssembly.Memory({ initial: 1, maximum: 1 }), 0);
+  const ps = Array.from({ length: 4 }, () => a.alloc(16 * KB));
+  a.free(ps[1], 16 * KB);
+  a.free(ps[2], 16 * KB);
+  assert.equal(a.alloc(32 * KB), ps[1]);
 });

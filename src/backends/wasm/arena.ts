@@ -46,25 +46,22 @@ export class Arena {
   /** Allocates `bytes` (zero-filled when `zero`); returns the byte offset. */
   alloc(bytes: number, zero = true): number {
     const size = Arena.blockSize(bytes);
-    let ptr = this.#free.get(size)?.pop();
-    // Split a larger free block only instead of growing the memory: steady training reuses
-    // exact sizes, while shrinking models (the cycle) reuse the blocks of earlier sizes.
-    if (ptr === undefined && this.#top + size > this.#memory.buffer.byteLength) {
-      ptr = this.#splitLarger(size);
-    }
+    let ptr = this.#take(size);
     if (ptr === undefined) {
-      ptr = this.#top;
-      const need = ptr + size - this.#memory.buffer.byteLength;
-      if (need > 0) {
-        const pages = Math.ceil(need / PAGE);
-        const grow = Math.max(pages, Math.ceil(this.#memory.buffer.byteLength / PAGE / 8));
-        try {
-          this.#memory.grow(grow);
-        } catch {
-          this.#memory.grow(pages);
-        }
+      try {
+        ptr = this.#fromTop(size);
+      } catch (e) {
+        // The memory cannot grow: merge adjacent free blocks (sizes freed by earlier
+        // phases: training batches, evaluation batches) and try again.
+        this.#coalesce();
+        ptr = this.#take(size, true) ?? (() => {
+          try {
+            return this.#fromTop(size);
+          } catch {
+            throw e;
+          }
+        })();
       }
-      this.#top += size;
     }
     if (zero) new Uint8Array(this.#memory.buffer, ptr, size).fill(0);
     this.#inUse += size;
@@ -73,7 +70,57 @@ export class Arena {
     return ptr;
   }
 
-  /** Takes the smallest free block larger than `size`, returning its tail to the free lists. */
+  /** A free block of `size`, or a split larger one when the top has no room (or `split`). */
+  #take(size: number, split = false): number | undefined {
+    const ptr = this.#free.get(size)?.pop();
+    if (ptr !== undefined) return ptr;
+    // Split a larger free block only instead of growing the memory: steady training reuses
+    // exact sizes, while shrinking models (the cycle) reuse the blocks of earlier sizes.
+    if (split || this.#top + size > this.#memory.buffer.byteLength) return this.#splitLarger(size);
+    return undefined;
+  }
+
+  /** A new block at the top, growing the memory if needed (throws when it cannot grow). */
+  #fromTop(size: number): number {
+    const ptr = this.#top;
+    const need = ptr + size - this.#memory.buffer.byteLength;
+    if (need > 0) {
+      const pages = Math.ceil(need / PAGE);
+      const grow = Math.max(pages, Math.ceil(this.#memory.buffer.byteLength / PAGE / 8));
+      try {
+        this.#memory.grow(grow);
+      } catch {
+        this.#memory.grow(pages);
+      }
+    }
+    this.#top += size;
+    return ptr;
+  }
+
+  /** Merges adjacent free blocks; a free run ending at the top lowers the top. */
+  #coalesce(): void {
+    const blocks: [number, number][] = [];
+    for (const [s, list] of this.#free) for (const p of list) blocks.push([p, s]);
+    blocks.sort((a, b) => a[0] - b[0]);
+    this.#free.clear();
+    const merged: [number, number][] = [];
+    for (const [p, s] of blocks) {
+      const last = merged.at(-1);
+      if (last && last[0] + last[1] === p) last[1] += s;
+      else merged.push([p, s]);
+    }
+    const tail = merged.at(-1);
+    if (tail && tail[0] + tail[1] === this.#top) {
+      this.#top = tail[0];
+      merged.pop();
+    }
+    for (const [p, s] of merged) {
+      let list = this.#free.get(s);
+      if (!list) this.#free.set(s, list = []);
+      list.push(p);
+    }
+  }
+
   #splitLarger(size: number): number | undefined {
     let best = Infinity;
     for (const [s, list] of this.#free) if (s > size && s < best && list.length) best = s;
