@@ -9,7 +9,6 @@
 import assert from "node:assert/strict";
 import { createReferenceBackend } from "../../src/backends/js/reference_backend.ts";
 import { createWasmBackend } from "../../src/backends/wasm/wasm_backend.ts";
-import type { GraphModule } from "../../src/graph/graph_module.ts";
 import { decodeModel, encodeModel } from "../../src/io/model_file.ts";
 import { MinGraph } from "../../src/minimize/min_graph.ts";
 import { minimize, removableChannels } from "../../src/minimize/rewrite.ts";
@@ -18,22 +17,10 @@ import { noGrad } from "../../src/tensor/grad_mode.ts";
 import { RULES } from "../../src/minimize/rewrite.ts";
 import { FAMILIES, fuzzCase, type Place } from "./fuzz_graphs.ts";
 import { leftovers } from "./leftover.ts";
+import { bitString, modelSnapshot } from "./helpers.ts";
 
 const f32: Place = { backend: createWasmBackend({ threads: 1 }), dtype: "float32" };
 const f64: Place = { backend: createReferenceBackend(), dtype: "float64" };
-
-/** Graph, parameters and masks, as bytes and JSON (to see that nothing changed). */
-function snapshot(m: GraphModule): string {
-  const parts = [JSON.stringify(m.graph), String(m.training)];
-  for (const [name, p] of m.namedParameters()) {
-    parts.push(name, p.toArray().join(","), p.mask ? p.mask.toArray().join(",") : "-");
-  }
-  return parts.join("|");
-}
-
-function bits(a: ArrayLike<number>): string {
-  return Array.from(a, (v) => (Object.is(v, -0) ? "-0" : String(v))).join(",");
-}
 
 Deno.test("minimize() fuzz: every family in float32 at trained magnitudes and float64 — contract, fixpoint, untouched input, save/reload, inference mode", async (t) => {
   const table: string[] = [];
@@ -49,9 +36,9 @@ Deno.test("minimize() fuzz: every family in float32 at trained magnitudes and fl
         const c = fuzzCase(make, seed, place);
         const where = `${family} #${i} (seed ${seed}, ${place.dtype})`;
         c.model.eval();
-        const before = snapshot(c.model);
+        const before = modelSnapshot(c.model);
         const { model: min, stats } = minimize(c.model);
-        assert.equal(snapshot(c.model), before, `${where}: minimize changed its input`);
+        assert.equal(modelSnapshot(c.model), before, `${where}: minimize changed its input`);
         assert.equal(min.training, false, `${where}: result in training mode`);
         const r = verify(c.model, min, c.probes);
         assert.ok(r.ok, `${where}: contract ${r.maxRel}`);
@@ -79,12 +66,16 @@ Deno.test("minimize() fuzz: every family in float32 at trained magnitudes and fl
         assert.equal(back.training, false);
         assert.equal(JSON.stringify(back.graph), JSON.stringify(min.graph));
         for (const [name, p] of min.namedParameters()) {
-          assert.equal(bits(back.namedParameters().get(name)!.toArray()), bits(p.toArray()), name);
+          assert.equal(
+            bitString(back.namedParameters().get(name)!.toArray()),
+            bitString(p.toArray()),
+            name,
+          );
         }
         const [y0, y1] = noGrad(
           () => [min.forward(c.probes).toArray(), back.forward(c.probes).toArray()],
         );
-        assert.equal(bits(y1), bits(y0), `${where}: reloaded outputs differ`);
+        assert.equal(bitString(y1), bitString(y0), `${where}: reloaded outputs differ`);
       }
       total += count;
       assert.ok(shrunk > count / 4, `${family}: only ${shrunk} of ${count} graphs shrank`);

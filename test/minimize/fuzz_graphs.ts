@@ -403,14 +403,24 @@ export const FAMILIES: [string, (rng: Rng, place: Place) => FuzzCase, number][] 
   ["degenerate", degenerateCase, 150],
 ];
 
-/** Case `i` of a family, masked. */
+/** Case `seed` of a family, masked by `masks` with the same generator. */
+export function maskedCase(
+  make: (rng: Rng, place: Place) => FuzzCase,
+  seed: number,
+  place: Place,
+  masks: (c: FuzzCase, rng: Rng) => void,
+): FuzzCase {
+  const rng = new Rng(seed);
+  const c = make(rng, place);
+  masks(c, rng);
+  return c;
+}
+
+/** Case `seed` of a family, masked. */
 export function fuzzCase(
   make: (rng: Rng, place: Place) => FuzzCase,
   seed: number,
   place: Place,
 ): FuzzCase {
-  const rng = new Rng(seed);
-  const c = make(rng, place);
-  randomMasks(c, rng);
-  return c;
+  return maskedCase(make, seed, place, randomMasks);
 }

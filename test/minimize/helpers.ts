@@ -37,3 +37,17 @@ export function maskParam(
 export function probes(n: number, features: number, seed: number, scaleBy = 2): Tensor {
   return randn([n, features], new Rng(seed), { std: scaleBy });
 }
+
+/** Graph, parameters and masks, as text (to see that nothing changed). */
+export function modelSnapshot(m: GraphModule): string {
+  const parts = [JSON.stringify(m.graph), String(m.training)];
+  for (const [name, p] of m.namedParameters()) {
+    parts.push(name, p.toArray().join(","), p.mask ? p.mask.toArray().join(",") : "-");
+  }
+  return parts.join("|");
+}
+
+/** Values as text, bit for bit (−0 apart from 0). */
+export function bitString(a: ArrayLike<number>): string {
+  return Array.from(a, (v) => (Object.is(v, -0) ? "-0" : String(v))).join(",");
+}

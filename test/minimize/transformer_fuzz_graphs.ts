@@ -17,9 +17,9 @@ import { Parameter } from "../../src/nn/parameter.ts";
 import { maskParamWhere } from "../../src/prune/masks.ts";
 import { pruneUnits } from "../../src/prune/units.ts";
 import { tensor } from "../../src/tensor/create.ts";
-import { Rng } from "../../src/tensor/random.ts";
+import type { Rng } from "../../src/tensor/random.ts";
 import type { Tensor } from "../../src/tensor/tensor.ts";
-import type { FuzzCase, Place } from "./fuzz_graphs.ts";
+import { type FuzzCase, maskedCase, type Place } from "./fuzz_graphs.ts";
 
 export type { FuzzCase, Place };
 
@@ -404,8 +404,5 @@ export function transformerCase(
   seed: number,
   place: Place,
 ): FuzzCase {
-  const rng = new Rng(seed);
-  const c = make(rng, place);
-  transformerMasks(c, rng);
-  return c;
+  return maskedCase(make, seed, place, transformerMasks);
 }

@@ -12,7 +12,6 @@
 import assert from "node:assert/strict";
 import { createReferenceBackend } from "../../src/backends/js/reference_backend.ts";
 import { createWasmBackend } from "../../src/backends/wasm/wasm_backend.ts";
-import type { GraphModule } from "../../src/graph/graph_module.ts";
 import type { Graph } from "../../src/graph/ir.ts";
 import { validateGraph } from "../../src/graph/validate.ts";
 import { decodeModel, encodeModel } from "../../src/io/model_file.ts";
@@ -22,22 +21,10 @@ import { verify } from "../../src/minimize/verify.ts";
 import { noGrad } from "../../src/tensor/grad_mode.ts";
 import { type Place, TRANSFORMER_FAMILIES, transformerCase } from "./transformer_fuzz_graphs.ts";
 import { transformerLeftovers } from "./transformer_leftover.ts";
+import { bitString, modelSnapshot } from "./helpers.ts";
 
 const f32: Place = { backend: createWasmBackend({ threads: 1 }), dtype: "float32" };
 const f64: Place = { backend: createReferenceBackend(), dtype: "float64" };
-
-/** Graph, parameters and masks, as text (to see that nothing changed). */
-function snapshot(m: GraphModule): string {
-  const parts = [JSON.stringify(m.graph), String(m.training)];
-  for (const [name, p] of m.namedParameters()) {
-    parts.push(name, p.toArray().join(","), p.mask ? p.mask.toArray().join(",") : "-");
-  }
-  return parts.join("|");
-}
-
-function bits(a: ArrayLike<number>): string {
-  return Array.from(a, (v) => (Object.is(v, -0) ? "-0" : String(v))).join(",");
-}
 
 /** What a graph holds of each structure: heads, query/key dims, value dims, MLP units, stream width. */
 function structure(g: Graph): [number, number, number, number, number] {
@@ -91,9 +78,9 @@ Deno.test("minimize() transformer fuzz: ViT, text encoder, tied LM head, cross a
           const kind = LEFTOVER_KINDS.find(([, re]) => re.test(l));
           if (kind) inputLeftovers.set(kind[0], (inputLeftovers.get(kind[0]) ?? 0) + 1);
         }
-        const before = snapshot(c.model);
+        const before = modelSnapshot(c.model);
         const { model: min, stats } = minimize(c.model);
-        assert.equal(snapshot(c.model), before, `${where}: minimize changed its input`);
+        assert.equal(modelSnapshot(c.model), before, `${where}: minimize changed its input`);
         assert.equal(min.training, false, `${where}: result in training mode`);
         const r = verify(c.model, min, c.probes);
         assert.ok(r.ok, `${where}: contract ${r.maxRel}`);
@@ -120,12 +107,16 @@ Deno.test("minimize() transformer fuzz: ViT, text encoder, tied LM head, cross a
         assert.equal(back.training, false);
         assert.equal(JSON.stringify(back.graph), JSON.stringify(min.graph));
         for (const [name, p] of min.namedParameters()) {
-          assert.equal(bits(back.namedParameters().get(name)!.toArray()), bits(p.toArray()), name);
+          assert.equal(
+            bitString(back.namedParameters().get(name)!.toArray()),
+            bitString(p.toArray()),
+            name,
+          );
         }
         const [y0, y1] = noGrad(
           () => [min.forward(c.probes).toArray(), back.forward(c.probes).toArray()],
         );
-        assert.equal(bits(y1), bits(y0), `${where}: reloaded outputs differ`);
+        assert.equal(bitString(y1), bitString(y0), `${where}: reloaded outputs differ`);
       }
       total += count;
       removed.forEach((n, k) => (removedAll[k] += n));
