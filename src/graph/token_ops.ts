@@ -90,6 +90,11 @@ const attentionOp: LayerOp = {
 
 /** Token ids of `x` as indices into a table of `rows` (throws naming `node` otherwise). */
 function tokenIds(node: string, x: Tensor, rows: number): Int32Array {
+  if (!x.backend.capabilities.syncRead) {
+    throw new TypeError(
+      `${node}: token ids are looked up on the host, and backend "${x.backend.name}" reads asynchronously; run text models on the wasm or js backend`,
+    );
+  }
   const d = x.toArray(), ids = new Int32Array(d.length);
   for (let i = 0; i < d.length; i++) {
     const v = d[i];

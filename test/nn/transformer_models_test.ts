@@ -429,5 +429,19 @@ Deno.test({
     for (const [label, make, x, y] of MODELS) {
       await t.step(label, () => matchesJs(make, x, y, gpu!));
     }
+    await t.step(
+      "the text encoder's embedding says it needs a backend with synchronous reads",
+      () => {
+        const [, make, x] = TEXT;
+        const xd = tensor(x.toArray(), x.shape, { backend: gpu! });
+        assert.throws(
+          () => make(gpu!).eval().forward(xd),
+          (e: Error) =>
+            e instanceof TypeError &&
+            /embedding: token ids are looked up on the host, and backend "webgpu" reads asynchronously/
+              .test(e.message),
+        );
+      },
+    );
   },
 });
