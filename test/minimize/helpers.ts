@@ -1,3 +1,9 @@
+import assert from "node:assert/strict";
+import type { Backend } from "../../src/backends/backend.ts";
+import { decodeModel, encodeModel } from "../../src/io/model_file.ts";
+import { MinGraph } from "../../src/minimize/min_graph.ts";
+import { minimize, removableChannels } from "../../src/minimize/rewrite.ts";
+import { noGrad } from "../../src/tensor/grad_mode.ts";
 import { fromGraph, toGraph } from "../../src/graph/convert.ts";
 import type { GraphModule } from "../../src/graph/graph_module.ts";
 import type { ActivationKind } from "../../src/nn/activation.ts";
@@ -50,4 +56,34 @@ export function modelSnapshot(m: GraphModule): string {
 /** Values as text, bit for bit (−0 apart from 0). */
 export function bitString(a: ArrayLike<number>): string {
   return Array.from(a, (v) => (Object.is(v, -0) ? "-0" : String(v))).join(",");
+}
+
+/**
+ * The fuzz's checks of a minimized model: a fixpoint three ways (no rule applies, a second
+ * `minimize` changes nothing, `leftovers` finds nothing) and a save/reload that gives the
+ * same graph, the same bits, the same outputs on `probes`, in inference mode.
+ */
+export function checkFixpointAndReload(
+  min: GraphModule,
+  probes: Tensor,
+  backend: Backend,
+  where: string,
+  leftovers: (m: GraphModule) => string[],
+): void {
+  assert.equal(removableChannels(new MinGraph(min)), 0, `${where}: rules still apply`);
+  const again = minimize(min).model;
+  assert.equal(JSON.stringify(again.graph), JSON.stringify(min.graph), `${where}: not idempotent`);
+  assert.deepEqual(leftovers(min), [], `${where}: left behind`);
+  const back = decodeModel(encodeModel(min), "fuzz", backend);
+  assert.equal(back.training, false);
+  assert.equal(JSON.stringify(back.graph), JSON.stringify(min.graph));
+  for (const [name, p] of min.namedParameters()) {
+    assert.equal(
+      bitString(back.namedParameters().get(name)!.toArray()),
+      bitString(p.toArray()),
+      name,
+    );
+  }
+  const [y0, y1] = noGrad(() => [min.forward(probes).toArray(), back.forward(probes).toArray()]);
+  assert.equal(bitString(y1), bitString(y0), `${where}: reloaded outputs differ`);
 }
