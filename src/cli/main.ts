@@ -25,6 +25,8 @@ import { PRUNE_HELP, PRUNE_OPTIONS, pruneCommand } from "./prune_command.ts";
 import { FINETUNE_HELP, FINETUNE_OPTIONS, finetuneCommand } from "./finetune_command.ts";
 import { MINIMIZE_HELP, MINIMIZE_OPTIONS, minimizeCommand } from "./minimize_command.ts";
 import { RELEASE_HELP, RELEASE_OPTIONS, releaseCommand } from "./release_command.ts";
+import { SHRINK_HELP, SHRINK_OPTIONS, shrinkCommand } from "./shrink_command.ts";
+import { EXPORT_HELP, EXPORT_OPTIONS, exportCommand } from "./export_command.ts";
 
 /** A command: what it runs, its help text and its flags. */
 export interface Command {
@@ -44,6 +46,8 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
   finetune: { run: finetuneCommand, help: FINETUNE_HELP, options: FINETUNE_OPTIONS },
   minimize: { run: minimizeCommand, help: MINIMIZE_HELP, options: MINIMIZE_OPTIONS },
   release: { run: releaseCommand, help: RELEASE_HELP, options: RELEASE_OPTIONS },
+  shrink: { run: shrinkCommand, help: SHRINK_HELP, options: SHRINK_OPTIONS },
+  export: { run: exportCommand, help: EXPORT_HELP, options: EXPORT_OPTIONS },
   eval: { run: evalCommand, help: EVAL_HELP, options: EVAL_OPTIONS },
   inspect: { run: inspectCommand, help: INSPECT_HELP, options: INSPECT_OPTIONS },
 };

@@ -91,8 +91,10 @@ export interface RunContext {
 export interface LayerOp {
   /** Op name used in graph nodes. */
   readonly name: string;
-  /** Number of inputs. */
+  /** Number of inputs (the least number when `variadic`). */
   readonly arity: number;
+  /** Takes `arity` or more inputs (generic ONNX nodes). */
+  readonly variadic?: boolean;
   /** Parameter slots. */
   readonly params: readonly ParamSlot[];
   /** Channel mapping (coupling kind; its behaviour is in `channels/kinds.ts`). */

@@ -27,6 +27,7 @@ import {
 import { layerNormLayer, rmsNormLayer } from "./norm_ops.ts";
 import { TOKEN_OPS } from "./token_ops.ts";
 import { permuteLayer, reshapeLayer } from "./shape_layer_ops.ts";
+import { onnxLayer, onnxUnaryLayer } from "./onnx_ops.ts";
 import { expectVector } from "./op_attrs.ts";
 
 /** The parameter slices of a dense op: weight rows and bias go with outputs, columns with inputs. */
@@ -184,5 +185,7 @@ export const LAYER_OPS: ReadonlyMap<string, LayerOp> = new Map(
     ...TOKEN_OPS,
     permuteLayer,
     reshapeLayer,
+    onnxLayer,
+    onnxUnaryLayer,
   ].map((op) => [op.name, op]),
 );

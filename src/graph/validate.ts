@@ -105,8 +105,12 @@ export function validateGraph(
         })`,
       );
     }
-    if (!Array.isArray(n.inputs) || n.inputs.length !== op.arity) {
-      fail(`${at}.inputs`, `layer "${name}" (${opName}) takes ${op.arity} input(s)`);
+    if (
+      !Array.isArray(n.inputs) ||
+      (op.variadic ? n.inputs.length < op.arity : n.inputs.length !== op.arity)
+    ) {
+      const want = op.variadic ? `at least ${op.arity}` : `${op.arity}`;
+      fail(`${at}.inputs`, `layer "${name}" (${opName}) takes ${want} input(s)`);
     }
     const ins = n.inputs.map((v, j) => {
       const s = shapes.get(str(v, `${at}.inputs[${j}]`));

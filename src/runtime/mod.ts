@@ -124,3 +124,4 @@ export { dumpGraph } from "../graph/dump.ts";
 
 export { decodeSafetensors, type NamedArray } from "../io/safetensors.ts";
 export { decodeModel, loadModel, type LoadOptions } from "../io/model_read.ts";
+export { decodeOnnx, loadOnnx, type OnnxRuntimeOptions } from "./onnx.ts";

@@ -23,6 +23,8 @@ async function permissionTable(): Promise<Map<string, string[]>> {
   return rows;
 }
 
+const ONNX_MLP = new URL("../fixtures/onnx/mlp.onnx", import.meta.url).pathname;
+
 Deno.test("permissions: every command runs with exactly the README's least permissions, and needs each", async (t) => {
   const table = await permissionTable();
   const { COMMANDS } = await import("../../src/cli/main.ts");
@@ -53,6 +55,8 @@ Deno.test("permissions: every command runs with exactly the README's least permi
       ],
       minimize: ["minimize", f("f.st"), "--out", f(`q${tag}.st`)],
       release: ["release", f("q.st"), "--out", f(`r${tag}.st`)],
+      shrink: ["shrink", ONNX_MLP, "--out", f(`s${tag}.onnx`)],
+      export: ["export", f("m.st"), "--out", f(`e${tag}.onnx`)],
       cycle: [
         "cycle",
         ...["--widths", "784,8,10", "--dense-epochs", "0", "--fine-tune-epochs", "0"],
