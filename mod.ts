@@ -225,11 +225,7 @@ export { PAD_ID, type Truncation, UNK_ID, type Vocabulary } from "./src/data/voc
 export { decodeSafetensors, encodeSafetensors, type NamedArray } from "./src/io/safetensors.ts";
 export { decodeModel, loadModel, type LoadOptions } from "./src/io/model_read.ts";
 export { encodeModel, saveModel } from "./src/io/model_file.ts";
-export {
-  importOnnx,
-  type OnnxImport,
-  type OnnxImportOptions,
-} from "./src/io/onnx/import.ts";
+export { importOnnx, type OnnxImport, type OnnxImportOptions } from "./src/io/onnx/import.ts";
 export {
   EXPORT_OPSET,
   exportOnnx,
