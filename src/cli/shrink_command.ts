@@ -1,5 +1,5 @@
 import { minimize } from "../minimize/rewrite.ts";
-import { CONTRACT_TOLERANCE, MinimizationError } from "../minimize/verify.ts";
+import { CONTRACT_TOLERANCE, contractOf, MinimizationError } from "../minimize/verify.ts";
 import { noGrad } from "../tensor/grad_mode.ts";
 import { readOnnx, writeOnnx } from "../io/onnx/onnx_file.ts";
 import { type Probes, randomProbes, readProbes } from "../io/onnx/probes.ts";
@@ -67,13 +67,7 @@ export function contractMeasure(a: GraphModule, b: GraphModule, probes: Probes):
     for (const [name, ta] of Object.entries(ya)) {
       const p = ta.toArray(), q = yb[name].toArray();
       if (p.length !== q.length) return Infinity;
-      let maxAbs = 0, maxVal = 0;
-      for (let i = 0; i < p.length; i++) {
-        const d = Math.abs(p[i] - q[i]);
-        maxAbs = Number.isNaN(d) ? NaN : Math.max(maxAbs, d);
-        maxVal = Math.max(maxVal, Math.abs(p[i]));
-      }
-      const rel = maxAbs / (1 + maxVal);
+      const rel = contractOf(p, q).maxRel;
       worst = Number.isNaN(rel) ? NaN : Math.max(worst, rel);
     }
     return worst;

@@ -24,6 +24,27 @@ export interface VerifyResult {
 }
 
 /**
+ * The contract's measure between reference outputs `a` and outputs `b` of equal length:
+ * `max|b − a| / (1 + max|a|)` (NaN when any difference is NaN).
+ *
+ * @example
+ * ```ts
+ * import { contractOf } from "./verify.ts";
+ * console.assert(contractOf([1, 2], [1, 2]).maxRel === 0);
+ * ```
+ */
+export function contractOf(a: ArrayLike<number>, b: ArrayLike<number>): VerifyResult {
+  let maxAbs = 0, maxVal = 0;
+  for (let i = 0; i < a.length; i++) {
+    const d = Math.abs(a[i] - b[i]);
+    maxAbs = Number.isNaN(d) ? NaN : Math.max(maxAbs, d);
+    maxVal = Math.max(maxVal, Math.abs(a[i]));
+  }
+  const maxRel = maxAbs / (1 + maxVal);
+  return { maxAbs, maxRel, ok: maxRel <= CONTRACT_TOLERANCE };
+}
+
+/**
  * Compares two models on probe inputs: METHOD.md's contract is
  * `max|minimized(x) − masked(x)| ≤ 1e-5·(1 + max|masked(x)|)`.
  *
@@ -47,14 +68,7 @@ export function verify(masked: Module, minimized: Module, probes: Tensor): Verif
     if (a.length !== b.length) {
       throw new MinimizationError(`verify: outputs differ in size (${a.length} vs ${b.length})`);
     }
-    let maxAbs = 0, maxVal = 0;
-    for (let i = 0; i < a.length; i++) {
-      const d = Math.abs(a[i] - b[i]);
-      maxAbs = Number.isNaN(d) ? NaN : Math.max(maxAbs, d);
-      maxVal = Math.max(maxVal, Math.abs(a[i]));
-    }
-    const maxRel = maxAbs / (1 + maxVal);
-    return { maxAbs, maxRel, ok: maxRel <= CONTRACT_TOLERANCE };
+    return contractOf(a, b);
   });
 }
 

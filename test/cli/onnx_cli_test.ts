@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { runCli as run } from "./run_cli.ts";
 import { fromGraph, toGraph } from "../../src/graph/convert.ts";
 import { saveModel } from "../../src/io/model_file.ts";
-import { writeOnnx } from "../../src/io/onnx/onnx_file.ts";
+import { readOnnx, writeOnnx } from "../../src/io/onnx/onnx_file.ts";
 import { mlp } from "../../src/nn/models.ts";
 import { tensor } from "../../src/tensor/create.ts";
 import { noGrad } from "../../src/tensor/grad_mode.ts";
@@ -118,6 +118,34 @@ Deno.test("squeeze cycle --onnx runs Squeeze-Release on an imported model and wr
     const x = Float32Array.from({ length: 784 }, (_, i) => (i % 7) / 7);
     const y = await runOrt(small, { [graph.inputs[0].name]: { data: x, dims: [1, 1, 28, 28] } });
     assert.deepEqual(Object.values(y)[0].dims, [1, 10]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("export --external-data: weights in a side file, read back bounds-checked", async () => {
+  const { graph, params } = toGraph(mlp([784, 40, 10], { seed: 4 }), [1, 28, 28], "x");
+  const model = fromGraph(graph, params);
+  const dir = await Deno.makeTempDir();
+  try {
+    const m = join(dir, "m.safetensors"), o = join(dir, "m.onnx");
+    await saveModel(m, model);
+    const r = await run(["export", m, "--out", o, "--external-data", "m.weights"]);
+    assert.equal(r.code, 0, r.err);
+    const data = await Deno.readFile(join(dir, "m.weights"));
+    assert.ok(data.length >= 4 * 784 * 40, `data file holds the weights (${data.length} bytes)`);
+    assert.ok((await Deno.stat(o)).size < 4096, "the model file holds no large tensor");
+    const back = (await readOnnx(o, { backend: model.backend })).model;
+    const x = tensor(Float32Array.from({ length: 784 }, (_, i) => Math.cos(i)), [1, 1, 28, 28]);
+    const [a, b] = noGrad(() => [model.forward(x).toArray(), back.forward(x).toArray()]);
+    assert.deepEqual([...b], [...a]);
+    // A data file shorter than the tensors it should hold is a SyntaxError, not a crash.
+    await Deno.writeFile(join(dir, "m.weights"), data.slice(0, 1000));
+    await assert.rejects(readOnnx(o), (e) => {
+      assert.ok(e instanceof SyntaxError);
+      assert.match(e.message, /m\.weights" has 1000 bytes/);
+      return true;
+    });
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

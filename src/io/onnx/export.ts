@@ -21,6 +21,7 @@ import {
   type ModelInit,
   type NodeInit,
   type TensorProto,
+  tensorValueInfo,
 } from "./proto.ts";
 import { toTensorProto } from "./tensor_proto_write.ts";
 
@@ -149,24 +150,7 @@ export function exportOnnx(model: GraphModule, opts: OnnxExportOptions = {}): On
     };
     exportNode(w, n, ins, p, paramInit, shapes);
   }
-  const valueInfo = (name: string, s: SymShape) => ({
-    name,
-    type: {
-      value: {
-        case: "tensorType" as const,
-        value: {
-          elemType: 1,
-          shape: {
-            dim: s.map((d) => ({
-              value: d === -1
-                ? { case: "dimParam" as const, value: "N" }
-                : { case: "dimValue" as const, value: BigInt(d) },
-            })),
-          },
-        },
-      },
-    },
-  });
+  const valueInfo = (name: string, s: SymShape) => tensorValueInfo(name, s);
   const bytes = w.inits.reduce((s, t) => s + (t.rawData?.length ?? 0), 0);
   const ext = opts.externalData ??
     (bytes > 1.5 * 2 ** 30 ? opts.autoExternalName ?? "model.onnx.data" : undefined);

@@ -19,6 +19,7 @@ import {
   type TensorProto,
   TensorProtoSchema,
   type ValueInfoProto,
+  type ValueInfoProtoSchema,
 } from "./_gen/onnx_ml_pb.ts";
 
 export type { AttributeProto, GraphProto, ModelProto, NodeProto, TensorProto, ValueInfoProto };
@@ -87,4 +88,30 @@ export function nodeProto(init: NodeInit): NodeProto {
 /** An attribute message from its fields. */
 export function attributeProto(init: AttributeInit): AttributeProto {
   return create(AttributeProtoSchema, init);
+}
+
+/** The fields of a float tensor value declaration: `name`, dims (`-1` or a string: symbolic). */
+export function tensorValueInfo(
+  name: string,
+  dims: readonly (number | string)[] | undefined,
+  elemType = 1,
+): MessageInitShape<typeof ValueInfoProtoSchema> {
+  return {
+    name,
+    type: {
+      value: {
+        case: "tensorType",
+        value: {
+          elemType,
+          shape: dims && {
+            dim: dims.map((d) => ({
+              value: typeof d === "string" || d === -1
+                ? { case: "dimParam" as const, value: typeof d === "string" ? d : "N" }
+                : { case: "dimValue" as const, value: BigInt(d) },
+            })),
+          },
+        },
+      },
+    },
+  };
 }

@@ -5,7 +5,14 @@ import assert from "node:assert/strict";
 import { runOrtBatch } from "./ort_judge.ts";
 
 const DIR = new URL("../../fixtures/onnx/", import.meta.url);
-const FIXTURES = ["mlp", "cnn_bn", "cnn_bn_unfused", "transformer", "ln_decomposed"];
+const FIXTURES = [
+  "mlp",
+  "cnn_bn",
+  "cnn_bn_unfused",
+  "transformer",
+  "ln_decomposed",
+  "mobilenet_nhwc",
+];
 
 interface Expected {
   inputShape: number[];

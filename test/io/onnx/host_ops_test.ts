@@ -14,38 +14,23 @@ import {
   encodeModelProto,
   type ModelProto,
   num,
+  tensorValueInfo,
 } from "../../../src/io/onnx/proto.ts";
 import { fromTensorProto } from "../../../src/io/onnx/tensor_proto.ts";
 import { toTensorProto } from "../../../src/io/onnx/tensor_proto_write.ts";
 import { runOrtBatch } from "./ort_judge.ts";
-import { exists, listNodeTests, mismatch, NODE_TEST_ROOT, readNodeTest } from "./node_tests.ts";
+import {
+  exists,
+  HAVE_NODE_TESTS,
+  HOST_OP_GAPS,
+  IN_CI,
+  listNodeTests,
+  mismatch,
+  NODE_TEST_ROOT,
+  readNodeTest,
+} from "./node_tests.ts";
 
-/**
- * Node tests of implemented ops that may fail, each with the reason. Keep it short: fix
- * an op rather than list its test. An entry whose test passes fails the run.
- */
-const KNOWN_GAPS: ReadonlyMap<string, string> = new Map([
-  // Host tensors hold numbers; strings are not an element type squeeze reads.
-  ["test_cast_FLOAT_to_STRING", "string tensors"],
-  ["test_cast_STRING_to_FLOAT", "string tensors"],
-  ["test_castlike_FLOAT_to_STRING", "string tensors"],
-  ["test_castlike_FLOAT_to_STRING_expanded", "string tensors"],
-  ["test_castlike_STRING_to_FLOAT", "string tensors"],
-  ["test_castlike_STRING_to_FLOAT_expanded", "string tensors"],
-  // ONNX 1.12's expected bfloat16 values truncate the float32 bits; Cast rounds to nearest
-  // even, as the ONNX spec says from 1.14 on (whose test data rounds too).
-  ["test_cast_FLOAT_to_BFLOAT16", "1.12 data truncates bfloat16"],
-  ["test_castlike_FLOAT_to_BFLOAT16", "1.12 data truncates bfloat16"],
-  ["test_castlike_FLOAT_to_BFLOAT16_expanded", "1.12 data truncates bfloat16"],
-  // Their values are an optional and a sequence, not tensors.
-  ["test_identity_opt", "optional values"],
-  ["test_identity_sequence", "sequence values"],
-  // Training-mode dropout with ratio > 0 draws a random mask (numpy's generator).
-  ["test_training_dropout", "random training-mode mask"],
-  ["test_training_dropout_default", "random training-mode mask"],
-  ["test_training_dropout_default_mask", "random training-mode mask"],
-  ["test_training_dropout_mask", "random training-mode mask"],
-]);
+const KNOWN_GAPS = HOST_OP_GAPS;
 
 /** The opset of the default domain. */
 function defaultOpset(m: ModelProto): number {
@@ -118,14 +103,7 @@ function runNodeTest(dir: string): string | undefined {
   return undefined;
 }
 
-const HAVE_DATA = exists(NODE_TEST_ROOT);
-const IN_CI = (() => {
-  try {
-    return Deno.env.get("CI") !== undefined;
-  } catch {
-    return false;
-  }
-})();
+const HAVE_DATA = HAVE_NODE_TESTS;
 
 Deno.test({
   name: HAVE_DATA
@@ -240,20 +218,7 @@ function ortCaseModel(cs: OrtCase): { model: Uint8Array; feeds: HostTensor[]; na
     });
     feeds.push({ dtype: "float32", dims: o.dims, data });
     names.push(name);
-    graphInputs.push({
-      name,
-      type: {
-        value: {
-          case: "tensorType" as const,
-          value: {
-            elemType: 1,
-            shape: {
-              dim: o.dims.map((d) => ({ value: { case: "dimValue" as const, value: BigInt(d) } })),
-            },
-          },
-        },
-      },
-    });
+    graphInputs.push(tensorValueInfo(name, o.dims));
   }
   const output = Array.from({ length: cs.outputs ?? 1 }, (_, k) => `out${k}`);
   const model = encodeModelProto({
@@ -270,10 +235,7 @@ function ortCaseModel(cs: OrtCase): { model: Uint8Array; feeds: HostTensor[]; na
       }],
       input: graphInputs,
       initializer: inits,
-      output: output.map((name) => ({
-        name,
-        type: { value: { case: "tensorType" as const, value: { elemType: 1 } } },
-      })),
+      output: output.map((name) => tensorValueInfo(name, undefined)),
     },
   });
   return { model, feeds, names };

@@ -16,6 +16,9 @@ import { noGrad } from "../../../src/tensor/grad_mode.ts";
 import {
   dtypeFamily,
   exists,
+  HAVE_NODE_TESTS,
+  HOST_OP_GAPS,
+  IN_CI,
   listNodeTests,
   mismatch,
   NODE_TEST_ROOT,
@@ -24,15 +27,7 @@ import {
 
 /** Tests the import path cannot pass, with the reason (the host ops' own gaps included). */
 const KNOWN_GAPS: ReadonlyMap<string, string> = new Map([
-  ["test_cast_FLOAT_to_STRING", "strings are not supported"],
-  ["test_cast_STRING_to_FLOAT", "strings are not supported"],
-  ["test_castlike_FLOAT_to_STRING", "strings are not supported"],
-  ["test_castlike_FLOAT_to_STRING_expanded", "strings are not supported"],
-  ["test_castlike_STRING_to_FLOAT", "strings are not supported"],
-  ["test_castlike_STRING_to_FLOAT_expanded", "strings are not supported"],
-  ["test_cast_FLOAT_to_BFLOAT16", "ONNX 1.12's data truncates; squeeze rounds to nearest even"],
-  ["test_castlike_FLOAT_to_BFLOAT16", "ONNX 1.12's data truncates; squeeze rounds to nearest even"],
-  ["test_castlike_FLOAT_to_BFLOAT16_expanded", "ONNX 1.12's data truncates"],
+  ...HOST_OP_GAPS,
   ["test_constant", "a model without runtime inputs is all constant"],
   [
     "test_range_float_type_positive_delta",
@@ -42,22 +37,9 @@ const KNOWN_GAPS: ReadonlyMap<string, string> = new Map([
     "test_range_int32_type_negative_delta",
     "output size depends on runtime values (Range folds when constant)",
   ],
-  ["test_identity_opt", "optional values are not supported"],
-  ["test_identity_sequence", "sequence values are not supported"],
-  ["test_training_dropout", "random training-mode dropout"],
-  ["test_training_dropout_default", "random training-mode dropout"],
-  ["test_training_dropout_default_mask", "random training-mode dropout"],
-  ["test_training_dropout_mask", "random training-mode dropout"],
 ]);
 
-const HAVE_DATA = exists(NODE_TEST_ROOT);
-const IN_CI = (() => {
-  try {
-    return Deno.env.get("CI") !== undefined;
-  } catch {
-    return false;
-  }
-})();
+const HAVE_DATA = HAVE_NODE_TESTS;
 
 const backend = createBackend("auto");
 

@@ -142,3 +142,42 @@ export function mismatch(got: HostTensor, want: HostTensor): string | undefined 
 export function closeEnough(got: HostTensor, want: HostTensor): boolean {
   return mismatch(got, want) === undefined;
 }
+
+/** Whether the node-test data is installed. */
+export const HAVE_NODE_TESTS: boolean = exists(NODE_TEST_ROOT);
+
+/** Whether this runs under CI (env var CI set; false without --allow-env). */
+export const IN_CI: boolean = (() => {
+  try {
+    return Deno.env.get("CI") !== undefined;
+  } catch {
+    return false;
+  }
+})();
+
+/**
+ * Node tests of implemented ops that may fail, each with the reason. Keep it short: fix
+ * an op rather than list its test. An entry whose test passes fails the run.
+ */
+export const HOST_OP_GAPS: ReadonlyMap<string, string> = new Map([
+  // Host tensors hold numbers; strings are not an element type squeeze reads.
+  ["test_cast_FLOAT_to_STRING", "string tensors"],
+  ["test_cast_STRING_to_FLOAT", "string tensors"],
+  ["test_castlike_FLOAT_to_STRING", "string tensors"],
+  ["test_castlike_FLOAT_to_STRING_expanded", "string tensors"],
+  ["test_castlike_STRING_to_FLOAT", "string tensors"],
+  ["test_castlike_STRING_to_FLOAT_expanded", "string tensors"],
+  // ONNX 1.12's expected bfloat16 values truncate the float32 bits; Cast rounds to nearest
+  // even, as the ONNX spec says from 1.14 on (whose test data rounds too).
+  ["test_cast_FLOAT_to_BFLOAT16", "1.12 data truncates bfloat16"],
+  ["test_castlike_FLOAT_to_BFLOAT16", "1.12 data truncates bfloat16"],
+  ["test_castlike_FLOAT_to_BFLOAT16_expanded", "1.12 data truncates bfloat16"],
+  // Their values are an optional and a sequence, not tensors.
+  ["test_identity_opt", "optional values"],
+  ["test_identity_sequence", "sequence values"],
+  // Training-mode dropout with ratio > 0 draws a random mask (numpy's generator).
+  ["test_training_dropout", "random training-mode mask"],
+  ["test_training_dropout_default", "random training-mode mask"],
+  ["test_training_dropout_default_mask", "random training-mode mask"],
+  ["test_training_dropout_mask", "random training-mode mask"],
+]);

@@ -17,6 +17,9 @@ const DIR = new URL("../../fixtures/onnx/", import.meta.url);
  * - transformer: 12 MLP neurons per block · (16+1+16) · 2 blocks + block 0's zero head,
  *   its query and key rows and biases 2·(8·16+8): 792 + 272 = 1064;
  * - ln_decomposed: 5 of 16 neurons across the LayerNorm: 5·(10+1) + 5·2 + 5·4 = 85.
+ * - mobilenet_nhwc (NHWC input, BN folded, HardSwish, ReLU6, squeeze-excitation): 4 of 12
+ *   projected channels 4·(16+1) + their head columns 4·4, and 2 of 8 excitation units
+ *   2·(16+1) + their columns 2·16: 84 + 66 = 150.
  * - the CNNs, at least the two channels of BN γ = 0 (constants through the pool into the
  *   head): 2·(8·9+1) + 2·4 = 154 (folded BN), + their 2·4 BN entries = 162 (unfused). The
  *   first conv's zeroed filters become BN constants ReLU(β − μγ/σ) feeding a zero-padded
@@ -28,6 +31,7 @@ const FIXTURES: Record<string, { exact?: number; atLeast?: number }> = {
   cnn_bn_unfused: { atLeast: 162 },
   transformer: { exact: 1064 },
   ln_decomposed: { exact: 85 },
+  mobilenet_nhwc: { exact: 150 },
 };
 
 function measure(got: ArrayLike<number>, want: ArrayLike<number>): number {

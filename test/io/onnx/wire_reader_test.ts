@@ -75,7 +75,9 @@ function project(m: OnnxModel): unknown {
 
 Deno.test("the runtime's ONNX reader reads what the protobuf schema reads", async (t) => {
   const files: [string, Uint8Array][] = [];
-  for (const f of ["mlp", "cnn_bn", "cnn_bn_unfused", "transformer", "ln_decomposed"]) {
+  for (
+    const f of ["mlp", "cnn_bn", "cnn_bn_unfused", "transformer", "ln_decomposed", "mobilenet_nhwc"]
+  ) {
     files.push([f, await Deno.readFile(new URL(`${f}.onnx`, FIX))]);
   }
   if (exists(NODE_TEST_ROOT)) {

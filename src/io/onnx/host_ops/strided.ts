@@ -7,16 +7,9 @@
  */
 import { allocHost, sizeOf } from "../host_tensor.ts";
 
-/** Row-major strides of `dims` (elements per step of each axis). */
-export function stridesOf(dims: readonly number[]): number[] {
-  const s = new Array<number>(dims.length);
-  let acc = 1;
-  for (let a = dims.length - 1; a >= 0; a--) {
-    s[a] = acc;
-    acc *= dims[a];
-  }
-  return s;
-}
+import { stridesOf } from "../../../tensor/shape.ts";
+
+export { stridesOf };
 
 /**
  * Calls `row(o, src, len, step)` for each innermost row of an `outDims` walk: output
