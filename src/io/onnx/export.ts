@@ -110,8 +110,8 @@ class Writer {
 type P = (role: string) => { name: string; t: HostTensor } | undefined;
 
 /**
- * Exports `model` to ONNX. Throws `RangeError` naming the node for a layer op that has no
- * ONNX form yet (attention, patch and token ops).
+ * Exports `model` to ONNX. Every layer op has an ONNX form; a `RangeError` names a node
+ * whose form cannot be written (attention with no value channel at all).
  *
  * @example
  * ```ts ignore
@@ -148,6 +148,10 @@ export function exportOnnx(model: GraphModule, opts: OnnxExportOptions = {}): On
       const pn = n.params[role];
       return pn === undefined ? undefined : { name: pn, t: hostOf(pn) };
     };
+    if (ins.some((v) => isEmpty(shapes.get(v)!))) {
+      emptyInputNode(w, n, p, shapes, graph.inputs[0].name);
+      continue;
+    }
     exportNode(w, n, ins, p, paramInit, shapes);
   }
   const valueInfo = (name: string, s: SymShape) => tensorValueInfo(name, s);
@@ -196,6 +200,50 @@ export function exportOnnx(model: GraphModule, opts: OnnxExportOptions = {}): On
     },
   };
   return { model: encodeModelProto(proto), data, dataName: ext };
+}
+
+/** A value with no elements per sample (every channel removed): never materialized. */
+function isEmpty(s: SymShape): boolean {
+  return s.slice(1).some((d) => d === 0);
+}
+
+/**
+ * A node reading a value with no channels left: nothing when its output is empty too; a
+ * dense layer's output is its bias (or zeros) expanded to `[N, …]`, the batch size read
+ * from the first graph input. ONNX runtimes need not run ops on zero-size tensors.
+ */
+function emptyInputNode(
+  w: Writer,
+  n: GraphNode,
+  p: P,
+  shapes: Map<string, SymShape>,
+  input: string,
+): void {
+  const out = shapes.get(n.name)!;
+  if (isEmpty(out)) return;
+  if (n.op === "attention") {
+    return attentionNode(w, n, n.inputs, shapes);
+  }
+  if (!["linear", "conv2d", "dwconv2d", "patch_embed"].includes(n.op)) {
+    throw new RangeError(
+      `exportOnnx: node "${n.name}" (${n.op}) reads a value with no channels but has an output`,
+    );
+  }
+  const axis = n.op === "linear" ? out.length - 1 : 1;
+  const c = out[axis];
+  const b = p("bias")?.t.data ?? new Float64Array(c);
+  const dims = out.map((d, i) => (i === axis ? c : 1));
+  dims[0] = 1;
+  const bias = w.f32(`${n.name}.constant`, dims, b);
+  const batch = w.op("Slice", [
+    w.op("Shape", [input]),
+    w.i64(`${n.name}.zero`, [0]),
+    w.i64(`${n.name}.one`, [1]),
+  ]);
+  const shape = w.op("Concat", [batch, w.i64(`${n.name}.dims`, out.slice(1) as number[])], {
+    axis: 0,
+  });
+  w.op("Expand", [bias, shape], {}, n.name);
 }
 
 /** Broadcast shape of a per-channel vector on `axis` of a rank-`r` value. */
@@ -353,6 +401,29 @@ function exportNode(
       return;
     case "attention":
       return attentionNode(w, n, ins, shapes);
+    case "patch_embed": {
+      // Conv with stride = kernel, then [N, C, H', W'] → [N, H'·W', C].
+      const wt = p("weight")!.t, k = wt.dims[2];
+      const args = [ins[0], init(n.params.weight)];
+      if (p("bias")) args.push(init(n.params.bias));
+      const y = w.op("Conv", args, { kernel_shape: [k, k], strides: [k, k] });
+      const flat = w.op("Reshape", [y, w.i64(`${out}.shape`, [0, wt.dims[0], -1])]);
+      w.op("Transpose", [flat], { perm: [0, 2, 1] }, out);
+      return;
+    }
+    case "cls_token": {
+      // Token 0 of every sequence: the [1, 1, C] parameter expanded to [N, 1, C].
+      const t = p("weight")!.t;
+      const tok = w.init(`${n.params.weight}.b`, { ...t, dims: [1, 1, t.data.length] });
+      const batch = w.op("Slice", [
+        w.op("Shape", [ins[0]]),
+        w.i64(`${out}.zero`, [0]),
+        w.i64(`${out}.one`, [1]),
+      ]);
+      const shape = w.op("Concat", [batch, w.i64(`${out}.tail`, [1, t.data.length])], { axis: 0 });
+      w.op("Concat", [w.op("Expand", [tok, shape]), ins[0]], { axis: 1 }, out);
+      return;
+    }
     case "onnx":
     case "onnx_unary":
       return genericNode(w, n, ins, init);
@@ -467,16 +538,18 @@ function attentionNode(
           w.f32(`${n.name}.scale`, [], [scale]),
         ]);
       } else {
-        // Zero scores [B,T,S]: ReduceSum over no key channels.
-        const qz = w.op("Mul", [
-          w.op("ReduceSum", [q, axis2], { keepdims: 1 }),
-          w.f32(`${n.name}.zero`, [], [0]),
+        // Zero scores [B,T,S] (no query/key channels), the batch size read from the values.
+        const batch = w.op("Slice", [
+          w.op("Shape", [v]),
+          w.i64(`${n.name}.zero`, [0]),
+          w.i64(`${n.name}.one`, [1]),
         ]);
-        const kz = w.op("Mul", [
-          w.op("ReduceSum", [k, axis2], { keepdims: 1 }),
-          w.f32(`${n.name}.zero`, [], [0]),
-        ]);
-        scores = w.op("MatMul", [qz, w.op("Transpose", [kz], { perm: [0, 2, 1] })]);
+        const zeros = (len: number) =>
+          w.op("Expand", [
+            w.f32(`${n.name}.zeros`, [1, len, 1], new Float64Array(len)),
+            w.op("Concat", [batch, w.i64(`${n.name}.dims`, [len, 1])], { axis: 0 }),
+          ]);
+        scores = w.op("MatMul", [zeros(t), w.op("Transpose", [zeros(s)], { perm: [0, 2, 1] })]);
       }
       if (mask) scores = w.op("Add", [scores, mask]);
       heads.push(w.op("MatMul", [w.op("Softmax", [scores], { axis: -1 }), slice(v, vo, dv)]));
