@@ -233,6 +233,7 @@ export {
   type OnnxExportOptions,
 } from "./src/io/onnx/export.ts";
 export { readOnnx, writeOnnx } from "./src/io/onnx/onnx_file.ts";
+export { decodeOnnx, loadOnnx, type OnnxRuntimeOptions } from "./src/runtime/onnx.ts";
 export type { ElemType, HostTensor } from "./src/io/onnx/host_tensor.ts";
 export type { ExternalReader } from "./src/io/onnx/tensor_proto.ts";
 

@@ -14,7 +14,9 @@
  * Attributes of both: `op_type`, `opset`, `onnx` (the node's attributes as JSON),
  * `operands` (per ONNX input in order: `"x0"`… a runtime input, `"p0"`… a parameter,
  * null an omitted input, or an inline tensor `{ dtype, dims, data }`), `dtypes` (the ONNX
- * element type of each runtime input) and `output` (which ONNX output the node is).
+ * element type of each runtime input), optional `syms` (per runtime input that is a shape
+ * vector: its entries, `"N"` for the batch size, so shape inference probes it with real
+ * values) and `output` (which ONNX output the node is).
  * They have no gradient: a model with such nodes runs and is minimized, but cannot train.
  *
  * @module
@@ -86,11 +88,16 @@ export function genericOutput(
   const hit = inferCache.get(key);
   if (hit) return hit;
   const dtypes = (a.dtypes ?? []) as string[];
+  const syms = (a.syms ?? {}) as Record<string, AttrValue>;
   let dtype = "float32";
   const run = (b: number) => {
     const ins = inputs.map((s, i) => {
       const dims = s.map((d) => (d === -1 ? b : d));
-      return { dtype: dtypes[i] ?? "float32", dims, data: new Float64Array(sizeOf(dims)) };
+      const sym = syms[i] as (number | string)[] | undefined;
+      const data = sym && sym.length === sizeOf(dims)
+        ? Float64Array.from(sym, (e) => (e === "N" ? b : Number(e)))
+        : new Float64Array(sizeOf(dims));
+      return { dtype: dtypes[i] ?? "float32", dims, data };
     });
     const out = evalNode(node, a, ins, (role) => {
       const dims = [...(params[role] ?? [])];

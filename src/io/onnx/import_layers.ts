@@ -71,6 +71,7 @@ export function emitGeneric(
 ): void {
   const runtime: string[] = [];
   const dtypes: string[] = [];
+  const syms: Record<string, AttrValue> = {};
   const ps: Record<string, { name: string; t: HostTensor }> = {};
   let nparams = 0;
   const operands: AttrValue[] = ins.map((v, i) => {
@@ -78,6 +79,7 @@ export function emitGeneric(
     if (v.kind === "run") {
       runtime.push(v.name);
       dtypes.push(v.dtype);
+      if (v.sym) syms[runtime.length - 1] = v.sym;
       return `x${runtime.length - 1}`;
     }
     const big = v.t.dtype.startsWith("float") && v.t.data.length > 64 && nparams < 8;
@@ -96,6 +98,7 @@ export function emitGeneric(
       onnx,
       operands,
       dtypes,
+      ...(Object.keys(syms).length ? { syms } : {}),
       output: all.indexOf(o),
     });
     ctx.values.set(o, { kind: "run", name: r.name, shape: r.shape, dtype: r.dtype });
