@@ -564,6 +564,27 @@ function attentionNode(
   else w.op("Concat", heads, { axis: 2 }, n.name);
 }
 
+/**
+ * ONNX ops whose signature or semantics changed between opset 9 and 17, with the opset of
+ * the last change: a generic node read at an older opset is not written at 17 as it is.
+ */
+const CHANGED_BY: Readonly<Record<string, number>> = {
+  Slice: 10,
+  TopK: 10,
+  Clip: 11,
+  Pad: 11,
+  Dropout: 12,
+  Unsqueeze: 13,
+  Squeeze: 13,
+  Split: 13,
+  ReduceSum: 13,
+  Softmax: 13,
+  LogSoftmax: 13,
+  Hardmax: 13,
+  Resize: 13,
+  Upsample: 99,
+};
+
 /** A generic ONNX node written back: operands in order, inline constants as initializers. */
 function genericNode(w: Writer, n: GraphNode, ins: string[], init: (pn: string) => string): void {
   const a = n.attrs;
@@ -579,6 +600,13 @@ function genericNode(w: Writer, n: GraphNode, ins: string[], init: (pn: string) 
     ) => [k, attrFromJson(v)]),
   );
   const type = a.op_type as string;
+  if ((a.opset as number) < (CHANGED_BY[type] ?? 0)) {
+    throw new RangeError(
+      `exportOnnx: node "${n.name}": ONNX ${type} read at opset ${a.opset} changed by opset ${
+        CHANGED_BY[type]
+      }; squeeze does not convert it to opset ${EXPORT_OPSET} yet`,
+    );
+  }
   if (type === "Gelu" && (a.opset as number) < 20) {
     // The fused form of a decomposed GELU: written back as x · 0.5 · (1 + erf(x / √2)).
     const x = operands[0];

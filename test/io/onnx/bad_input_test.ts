@@ -133,3 +133,26 @@ Deno.test("ONNX import: byte-flip fuzz ends in a model or a clear error", async 
   );
   assert.ok(runs >= 50, `ran ${runs}`);
 });
+
+Deno.test("exportOnnx refuses a host node whose op changed after the opset it was read at", async () => {
+  const { exportOnnx } = await import("../../../src/io/onnx/export.ts");
+  const { encodeModelProto: enc, tensorValueInfo } = await import("../../../src/io/onnx/proto.ts");
+  // Softmax at opset 11 (2-D coercion at `axis`) would compute otherwise at 17.
+  const bytes = enc({
+    irVersion: 6n,
+    opsetImport: [{ domain: "", version: 11n }],
+    graph: {
+      name: "old",
+      node: [{
+        opType: "Softmax",
+        input: ["x"],
+        output: ["y"],
+        attribute: [{ name: "axis", type: 2, i: 1n }],
+      }],
+      input: [tensorValueInfo("x", [-1, 3, 4])],
+      output: [tensorValueInfo("y", [-1, 3, 4])],
+    },
+  });
+  const { model } = importOnnx(bytes, { where: "old.onnx" });
+  assert.throws(() => exportOnnx(model), /ONNX Softmax read at opset 11 changed by opset 13/);
+});
