@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""ViT training throughput on PyTorch CPU: the peer side of bench/vit_train_bench.ts.
+"""ViT training throughput on PyTorch CPU: the ViT of the peer side of bench/train_bench.ts
+(bench/peers/train_torch.py imports it; it also runs alone).
 
 Trains the same network squeeze's `vit` builder makes on seeded random 28x28 one-channel
 images, with AdamW and cross-entropy, and prints one JSON line per thread count on stdout:
