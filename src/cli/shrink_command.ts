@@ -1,7 +1,9 @@
 import { minimize } from "../minimize/rewrite.ts";
 import { CONTRACT_TOLERANCE, contractOf, MinimizationError } from "../minimize/verify.ts";
 import { noGrad } from "../tensor/grad_mode.ts";
-import { readOnnx, writeOnnx } from "../io/onnx/onnx_file.ts";
+import { defaultDataName, readOnnx, writeOnnxBytes } from "../io/onnx/onnx_file.ts";
+import { exportOnnx } from "../io/onnx/export.ts";
+import { importOnnx } from "../io/onnx/import.ts";
 import { type Probes, randomProbes, readProbes } from "../io/onnx/probes.ts";
 import type { GraphModule } from "../graph/graph_module.ts";
 import { type OptionSpec, parse, UsageError } from "./args.ts";
@@ -116,13 +118,30 @@ export async function shrinkCommand(args: string[]): Promise<void> {
       `shrink: the minimized model differs from ${input} by ${rel} on ${what} (contract ${CONTRACT_TOLERANCE.toExponential()}); nothing written`,
     );
   }
-  await writeOnnx(out, min);
+  // The file itself is checked too: its bytes, imported again, against the original.
+  const exp = exportOnnx(min, { autoExternalName: defaultDataName(out) });
+  const back = importOnnx(exp.model, {
+    where: out,
+    backend: model.backend,
+    external: exp.data
+      ? (_loc, off, len) => exp.data!.subarray(off, len < 0 ? undefined : off + len)
+      : undefined,
+  }).model;
+  const relFile = contractMeasure(model, back, probes);
+  if (!(relFile <= CONTRACT_TOLERANCE)) {
+    throw new MinimizationError(
+      `shrink: the ONNX file written for the minimized model differs from ${input} by ${relFile} on ${what}; nothing written`,
+    );
+  }
+  await writeOnnxBytes(out, exp);
   const before = stats.paramsBefore, after = stats.paramsAfter;
   console.log(
     `shrunk ${fmt(before)} → ${fmt(after)} parameters (${
       (before / Math.max(1, after)).toFixed(2)
     }×), removed ${
       JSON.stringify(Object.fromEntries(Object.entries(stats.removed).filter(([, n]) => n > 0)))
-    } in ${stats.rounds} rounds; contract measure ${rel.toExponential(2)} on ${what}; wrote ${out}`,
+    } in ${stats.rounds} rounds; contract measure ${rel.toExponential(2)} (the written file ${
+      relFile.toExponential(2)
+    }) on ${what}; wrote ${out}`,
   );
 }

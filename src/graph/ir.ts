@@ -27,6 +27,11 @@ export interface GraphInput {
   shape: SymShape;
   /** The channel axis (1 when absent): 1 for `[N, F]` and NCHW, 3 for NHWC, 2 for `[B,T,C]`. */
   channelAxis?: number;
+  /**
+   * The element type an ONNX file declared for it when not `float32` (e.g. `int64` token
+   * ids); squeeze runs every value as float, ONNX export declares this type again.
+   */
+  dtype?: string;
 }
 
 /** One layer application. */

@@ -24,7 +24,7 @@
 import type { Tensor } from "../tensor/tensor.ts";
 import { tensor } from "../tensor/create.ts";
 import { attrFromJson, type OnnxAttr } from "../io/onnx/attributes.ts";
-import { type HostTensor, sizeOf } from "../io/onnx/host_tensor.ts";
+import { allocHost, type HostTensor, sizeOf } from "../io/onnx/host_tensor.ts";
 import { HOST_OPS } from "../io/onnx/host_ops/index.ts";
 import type { AttrValue, SymShape } from "./ir.ts";
 import type { LayerOp, ParamSlot } from "./layer_op.ts";
@@ -96,12 +96,12 @@ export function genericOutput(
       const sym = syms[i] as (number | string)[] | undefined;
       const data = sym && sym.length === sizeOf(dims)
         ? Float64Array.from(sym, (e) => (e === "N" ? b : Number(e)))
-        : new Float64Array(sizeOf(dims));
+        : allocHost(sizeOf(dims), `${node}: shape inference`);
       return { dtype: dtypes[i] ?? "float32", dims, data };
     });
     const out = evalNode(node, a, ins, (role) => {
       const dims = [...(params[role] ?? [])];
-      return { dtype: "float32", dims, data: new Float64Array(sizeOf(dims)) };
+      return { dtype: "float32", dims, data: allocHost(sizeOf(dims), `${node}: shape inference`) };
     });
     dtype = out.dtype;
     return out.dims;

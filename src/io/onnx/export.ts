@@ -10,8 +10,9 @@
 import type { AttrValue, GraphNode, SymShape } from "../../graph/ir.ts";
 import type { GraphModule } from "../../graph/graph_module.ts";
 import { validateGraph } from "../../graph/validate.ts";
+import { genericOutput } from "../../graph/onnx_ops.ts";
 import { attrFromJson } from "./attributes.ts";
-import type { HostTensor } from "./host_tensor.ts";
+import { elemTypeCode, type HostTensor } from "./host_tensor.ts";
 // deno-lint-ignore no-import-prefix -- pinned here so the module runs without an import map
 import { create } from "npm:@bufbuild/protobuf@2.17.0";
 import { StringStringEntryProtoSchema } from "./_gen/onnx_ml_pb.ts";
@@ -53,24 +54,48 @@ export interface OnnxExport {
 
 const enc = new TextEncoder();
 
-function attrOf(name: string, v: unknown): AttributeInit {
-  if (typeof v === "number") {
-    return Number.isInteger(v) ? { name, type: 2, i: BigInt(v) } : { name, type: 1, f: v };
+/** Attributes squeeze's own ops write that ONNX types FLOAT, even when whole numbers. */
+const FLOAT_ATTRS = new Set(["epsilon", "momentum", "alpha", "beta"]);
+
+/**
+ * An attribute message: of ONNX type `type` where known (a generic node keeps its
+ * original types, so `alpha: 1.0` stays FLOAT), else from the value.
+ */
+function attrOf(name: string, v: unknown, type?: number): AttributeInit {
+  const t = type ??
+    (typeof v === "number"
+      ? (Number.isInteger(v) && !FLOAT_ATTRS.has(name) ? 2 : 1)
+      : typeof v === "string"
+      ? 3
+      : Array.isArray(v)
+      ? (v.length > 0 && v.every((e) => typeof e === "string")
+        ? 8
+        : v.every((e) => Number.isInteger(e))
+        ? 7
+        : 6)
+      : 4);
+  switch (t) {
+    case 1:
+      return { name, type: 1, f: v as number };
+    case 2:
+      return { name, type: 2, i: BigInt(v as number) };
+    case 3:
+      return { name, type: 3, s: enc.encode(v as string) };
+    case 6:
+      return { name, type: 6, floats: v as number[] };
+    case 7:
+      return { name, type: 7, ints: (v as number[]).map(BigInt) };
+    case 8:
+      return { name, type: 8, strings: (v as string[]).map((e) => enc.encode(e)) };
+    default:
+      return { name, type: 4, t: toTensorProto(v as HostTensor, name) };
   }
-  if (typeof v === "string") return { name, type: 3, s: enc.encode(v) };
-  if (Array.isArray(v)) {
-    if (v.every((e) => typeof e === "string")) {
-      return { name, type: 8, strings: v.map((e) => enc.encode(e)) };
-    }
-    return v.every((e) => Number.isInteger(e))
-      ? { name, type: 7, ints: (v as number[]).map(BigInt) }
-      : { name, type: 6, floats: v as number[] };
-  }
-  return { name, type: 4, t: toTensorProto(v as HostTensor, name) };
 }
 
 /** Accumulates nodes and initializers with unique names. */
 class Writer {
+  /** The opset the file declares. */
+  opset = EXPORT_OPSET;
   nodes: NodeInit[] = [];
   inits: TensorProto[] = [];
   #names = new Set<string>();
@@ -124,6 +149,10 @@ export function exportOnnx(model: GraphModule, opts: OnnxExportOptions = {}): On
   const { graph, shapes } = validateGraph(model.graph);
   const params = new Map(model.ownParameters());
   const w = new Writer([...shapes.keys(), ...Object.keys(graph.params)]);
+  w.opset = Math.max(
+    EXPORT_OPSET,
+    ...graph.nodes.map((n) => (n.op.startsWith("onnx") ? (n.attrs.opset as number) : 0)),
+  );
   const host = new Map<string, HostTensor>();
   const hostOf = (pn: string) => {
     let h = host.get(pn);
@@ -142,8 +171,19 @@ export function exportOnnx(model: GraphModule, opts: OnnxExportOptions = {}): On
     }
     return pn;
   };
+  // Inputs declared as integers (token ids) reach squeeze's own ops through a Cast to
+  // float; host nodes and embeddings read them as they are.
+  const intInputs = new Map(
+    graph.inputs.filter((i) => i.dtype && !i.dtype.startsWith("float")).map((i) => [i.name, ""]),
+  );
+  const asFloat = (v: string) => {
+    if (!intInputs.has(v)) return v;
+    if (!intInputs.get(v)) intInputs.set(v, w.op("Cast", [v], { to: 1 }));
+    return intInputs.get(v)!;
+  };
   for (const n of graph.nodes) {
-    const ins = n.inputs;
+    const keepsType = n.op === "onnx" || n.op === "onnx_unary" || n.op === "embedding";
+    const ins = keepsType ? n.inputs : n.inputs.map(asFloat);
     const p: P = (role) => {
       const pn = n.params[role];
       return pn === undefined ? undefined : { name: pn, t: hostOf(pn) };
@@ -154,7 +194,14 @@ export function exportOnnx(model: GraphModule, opts: OnnxExportOptions = {}): On
     }
     exportNode(w, n, ins, p, paramInit, shapes);
   }
-  const valueInfo = (name: string, s: SymShape) => tensorValueInfo(name, s);
+  const valueInfo = (name: string, s: SymShape, dtype = "float32") =>
+    tensorValueInfo(name, s, elemTypeCode(dtype));
+  const outputType = (o: string) => {
+    const n = graph.nodes.find((x) => x.name === o);
+    if (!n || (n.op !== "onnx" && n.op !== "onnx_unary")) return "float32";
+    const psh = Object.fromEntries(Object.entries(n.params).map(([r, p]) => [r, graph.params[p]]));
+    return genericOutput(n.name, n.inputs.map((v) => shapes.get(v)!), psh, n.attrs).dtype;
+  };
   const bytes = w.inits.reduce((s, t) => s + (t.rawData?.length ?? 0), 0);
   const ext = opts.externalData ??
     (bytes > 1.5 * 2 ** 30 ? opts.autoExternalName ?? "model.onnx.data" : undefined);
@@ -186,17 +233,14 @@ export function exportOnnx(model: GraphModule, opts: OnnxExportOptions = {}): On
     producerName: opts.producer ?? "squeeze",
     opsetImport: [{
       domain: "",
-      version: BigInt(Math.max(
-        EXPORT_OPSET,
-        ...graph.nodes.map((n) => (n.op.startsWith("onnx") ? (n.attrs.opset as number) : 0)),
-      )),
+      version: BigInt(w.opset),
     }],
     graph: {
       name: graph.name,
       node: w.nodes,
       initializer: w.inits,
-      input: graph.inputs.map((i) => valueInfo(i.name, i.shape)),
-      output: graph.outputs.map((o) => valueInfo(o, shapes.get(o)!)),
+      input: graph.inputs.map((i) => valueInfo(i.name, i.shape, i.dtype)),
+      output: graph.outputs.map((o) => valueInfo(o, shapes.get(o)!, outputType(o))),
     },
   };
   return { model: encodeModelProto(proto), data, dataName: ext };
@@ -229,7 +273,7 @@ function emptyInputNode(
       `exportOnnx: node "${n.name}" (${n.op}) reads a value with no channels but has an output`,
     );
   }
-  const axis = n.op === "linear" ? out.length - 1 : 1;
+  const axis = n.op === "linear" || n.op === "patch_embed" ? out.length - 1 : 1;
   const c = out[axis];
   const b = p("bias")?.t.data ?? new Float64Array(c);
   const dims = out.map((d, i) => (i === axis ? c : 1));
@@ -395,6 +439,13 @@ function exportNode(
         );
       } else {
         const t = shapes.get(ins[0])![1];
+        if (t === -1) {
+          // A symbolic length: the mean over the tokens there are (axes an input from 18).
+          if (w.opset >= 18) {
+            w.op("ReduceMean", [ins[0], w.i64(`${out}.axes`, [1])], { keepdims: 0 }, out);
+          } else w.op("ReduceMean", [ins[0]], { axes: [1], keepdims: 0 }, out);
+          return;
+        }
         const sum = w.op("ReduceSum", [ins[0], w.i64(`${out}.axes`, [1])], { keepdims: 0 });
         w.op("Mul", [sum, w.f32(`${out}.inv_t`, [], [1 / t])], {}, out);
       }
@@ -517,6 +568,11 @@ function attentionNode(
     ]);
   let mask: string | undefined;
   if (causal) {
+    if (t < 0 || s < 0) {
+      throw new RangeError(
+        `exportOnnx: node "${n.name}": a causal mask over a symbolic sequence length is not written yet; import with fixed sizes (dims option)`,
+      );
+    }
     const m = new Float64Array(t * s);
     for (let i = 0; i < t; i++) {
       for (let j = 0; j < s; j++) {
@@ -625,6 +681,8 @@ function genericNode(w: Writer, n: GraphNode, ins: string[], init: (pn: string) 
     name: w.fresh(`${n.name}:${type}`),
     input: operands,
     output: outs,
-    attribute: Object.entries(attrs).map(([key, v]) => attrOf(key, v)),
+    attribute: Object.entries(attrs).map(([key, v]) =>
+      attrOf(key, v, (a.onnx_types as Record<string, number> | undefined)?.[key])
+    ),
   });
 }

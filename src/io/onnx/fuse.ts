@@ -117,12 +117,15 @@ export function fuseLayerNorm(
     return u.length === 1 ? u[0] : undefined;
   };
   const axesOfNode = (n: NodeProto) => intsAttr(n, "axes") ?? axesOf(n.input?.[1] ?? "");
+  const keepsDims = (n: NodeProto) =>
+    Number((n.attribute ?? []).find((a) => a.name === "keepdims")?.i ?? 1) !== 0;
   const drop = new Set<NodeProto>();
   const replace = new Map<NodeProto, NodeProto>();
   for (const mean of nodes) {
     if (mean.opType !== "ReduceMean") continue;
     const axes = axesOfNode(mean);
-    if (!axes || axes.length !== 1) continue;
+    // LayerNormalization(axis) normalizes axes axis…last: only the last axis alone matches.
+    if (!axes || axes.length !== 1 || axes[0] !== -1 || !keepsDims(mean)) continue;
     const x = mean.input![0], m = mean.output![0];
     const sub = only(m);
     if (!sub || sub.opType !== "Sub" || sub.input![0] !== x || sub.input![1] !== m) continue;
@@ -136,7 +139,10 @@ export function fuseLayerNorm(
     const div = du.find((u) => u.opType === "Div" && u.input![0] === d);
     if (!sq || !div) continue;
     const var_ = only(sq.output![0]);
-    if (!var_ || var_.opType !== "ReduceMean" || axesOfNode(var_)?.join() !== axes.join()) continue;
+    if (
+      !var_ || var_.opType !== "ReduceMean" || axesOfNode(var_)?.join() !== axes.join() ||
+      !keepsDims(var_)
+    ) continue;
     const addEps = only(var_.output![0]);
     if (!addEps || addEps.opType !== "Add") continue;
     const eps = scalar(addEps.input!.find((v) => v !== var_.output![0]) ?? "");
@@ -146,14 +152,18 @@ export function fuseLayerNorm(
     if (only(sqrt.output![0]) !== div) continue;
     const chain = [mean, sub, sq, var_, addEps, sqrt, div];
     let last = div, gamma: string | undefined, beta: string | undefined;
+    // γ and β join only as constants (an Add of the residual stream is not a β).
+    const isConst = (v: string | undefined) => v !== undefined && axesOf(v) !== undefined;
     const mul = only(div.output![0]);
-    if (mul?.opType === "Mul") {
-      gamma = mul.input!.find((v) => v !== div.output![0]);
+    const g = mul?.input!.find((v) => v !== div.output![0]);
+    if (mul?.opType === "Mul" && isConst(g)) {
+      gamma = g;
       chain.push(mul);
       last = mul;
       const add = only(mul.output![0]);
-      if (add?.opType === "Add") {
-        beta = add.input!.find((v) => v !== mul.output![0]);
+      const b = add?.input!.find((v) => v !== mul.output![0]);
+      if (add?.opType === "Add" && isConst(b)) {
+        beta = b;
         chain.push(add);
         last = add;
       }

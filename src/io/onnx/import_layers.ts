@@ -29,6 +29,8 @@ export interface MapContext {
   values: Map<string, ImportValue>;
   /** Graph output names (values that must stay). */
   outputs: ReadonlySet<string>;
+  /** Graph values that other ONNX names alias (Identity, Dropout, …): readers not all counted. */
+  aliased: Set<string>;
   /** ONNX value name → the nodes reading it. */
   consumers: ReadonlyMap<string, readonly NodeProto[]>;
   /** The graph node producing a value (for bias folding), if any. */
@@ -89,6 +91,8 @@ export function emitGeneric(
     return role;
   });
   const onnx = Object.fromEntries(Object.entries(attrs).map(([k, v]) => [k, attrToJson(v)]));
+  // The ONNX attribute types, so export writes `alpha: 1.0` back as FLOAT, not INT.
+  const onnxTypes = Object.fromEntries((n.attribute ?? []).map((a) => [a.name, a.type]));
   const all = n.output ?? [];
   for (const o of outs) {
     const r = ctx.emit(o, unary ? "onnx_unary" : "onnx", runtime, ps, {
@@ -96,6 +100,7 @@ export function emitGeneric(
       opset: ctx.opset,
       outputs: all.length,
       onnx,
+      onnx_types: onnxTypes,
       operands,
       dtypes,
       ...(Object.keys(syms).length ? { syms } : {}),
@@ -214,6 +219,11 @@ export function mapNode(
   const out = outs[0];
   const label = `${ctx.where}: node "${n.name || out}" (${type})`;
   const set = (v: ImportValue) => ctx.values.set(out, v);
+  /** `out` names the same graph value as `v` (its readers are `v`'s too: no bias folds into it). */
+  const alias = (v: ImportValue) => {
+    if (v.kind === "run") ctx.aliased.add(v.name);
+    set(v);
+  };
   const emitRun = (
     op: string,
     inputs: string[],
@@ -244,10 +254,10 @@ export function mapNode(
   if (!isRun(x) && type !== "Gather" && type !== "Add") return false;
   switch (type) {
     case "Identity":
-      return set(x!), true;
+      return alias(x!), true;
     case "Dropout":
       if (outs.length > 1 || (ins[2] && !(cst(2)?.data[0] === 0))) return false;
-      return set(x!), true;
+      return alias(x!), true;
     case "Shape": {
       const xs = (x as Run).shape;
       emitGeneric(ctx, n, ins, attrs, outs);
@@ -265,9 +275,9 @@ export function mapNode(
     }
     case "Flatten": {
       const xr = x as Run;
-      if (xr.flat) return set(ctx.values.get(xr.flat)!), true;
       if (int(attrs, "axis", 1) !== 1 || xr.shape.length < 2) return false;
-      if (xr.shape.length === 2) return set(xr), true;
+      if (xr.flat) return alias(ctx.values.get(xr.flat)!), true;
+      if (xr.shape.length === 2) return alias(xr), true;
       return emitRun("flatten", [xr.name], {}, {}), true;
     }
     case "Reshape":
@@ -276,7 +286,7 @@ export function mapNode(
       const xr = x as Run;
       const perm = ints(attrs, "perm", xr.shape.map((_, i) => xr.shape.length - 1 - i));
       if (perm[0] !== 0 || xr.shape.length < 2) return false;
-      if (perm.every((p, i) => p === i)) return set(xr), true;
+      if (perm.every((p, i) => p === i)) return alias(xr), true;
       return emitRun("permute", [xr.name], {}, { perm }), true;
     }
     case "Relu":
@@ -435,7 +445,10 @@ function foldBias(ctx: MapContext, run: Run, c: HostTensor, name: string): boole
       c.dims.length === 4 && c.dims[0] === 1 && c.dims[1] === width && c.dims[2] === 1 &&
         c.dims[3] === 1;
   if (!okShape || c.data.length !== width) return false;
-  if ((ctx.consumers.get(run.name) ?? []).length !== 1 || ctx.outputs.has(run.name)) return false;
+  if (
+    (ctx.consumers.get(run.name) ?? []).length !== 1 || ctx.outputs.has(run.name) ||
+    ctx.aliased.has(run.name)
+  ) return false;
   ctx.setBias(node, { name, t: vec(c) });
   return true;
 }

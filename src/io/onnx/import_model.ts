@@ -113,7 +113,12 @@ export function importOnnxModel(m: OnnxModel, opts: OnnxImportOptions = {}): Onn
     const nhwc = shape.length === 4 && users.length > 0 &&
       users.every((u) => u.opType === "Transpose" && isPerm(u, [0, 3, 1, 2]));
     const axis = nhwc ? 3 : shape.length === 3 ? 2 : 1;
-    graphInputs.push(axis === 1 ? { name, shape } : { name, shape, channelAxis: axis });
+    graphInputs.push({
+      name,
+      shape,
+      ...(axis === 1 ? {} : { channelAxis: axis }),
+      ...(dtype === "float32" ? {} : { dtype }),
+    });
     inputs.push({ name, dtype, shape });
     shapes.set(name, shape);
     values.set(name, { kind: "run", name, shape, dtype });
@@ -153,6 +158,7 @@ export function importOnnxModel(m: OnnxModel, opts: OnnxImportOptions = {}): Onn
     opset,
     values,
     outputs: outputNames,
+    aliased: new Set(),
     consumers,
     producer: (v) => nodes.find((n) => n.name === v),
     setBias(node, b) {

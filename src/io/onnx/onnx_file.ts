@@ -6,7 +6,7 @@
  */
 import { writeFileAtomic } from "../atomic_write.ts";
 import type { GraphModule } from "../../graph/graph_module.ts";
-import { exportOnnx, type OnnxExportOptions } from "./export.ts";
+import { exportOnnx, type OnnxExport, type OnnxExportOptions } from "./export.ts";
 import { importOnnx, type OnnxImport, type OnnxImportOptions } from "./import.ts";
 import { dirOf, externalReader } from "./external_data.ts";
 
@@ -24,20 +24,28 @@ export async function readOnnx(path: string, opts: OnnxImportOptions = {}): Prom
   return importOnnx(bytes, { where: path, external: externalReader(path), ...opts });
 }
 
+/** The data file name `writeOnnx` gives weights that go external on their own. */
+export function defaultDataName(path: string): string {
+  return `${path.slice(path.lastIndexOf("/") + 1)}.data`;
+}
+
 /**
- * Exports `model` to the ONNX file `path` (and its data file next to it when the weights
- * go external); each file is written to a temporary name, then renamed.
+ * Writes exported bytes to the ONNX file `path` (and the data file next to it when the
+ * weights went external); each file is written to a temporary name, then renamed.
  */
+export async function writeOnnxBytes(path: string, exp: OnnxExport): Promise<void> {
+  if (exp.data) await writeFileAtomic(`${dirOf(path)}/${exp.dataName}`, exp.data);
+  await writeFileAtomic(path, exp.model);
+}
+
+/** Exports `model` to the ONNX file `path` (see {@linkcode writeOnnxBytes}). */
 export async function writeOnnx(
   path: string,
   model: GraphModule,
   opts: OnnxExportOptions = {},
 ): Promise<void> {
-  const base = path.slice(path.lastIndexOf("/") + 1);
-  const { model: bytes, data, dataName } = exportOnnx(model, {
-    autoExternalName: `${base}.data`,
-    ...opts,
-  });
-  if (data) await writeFileAtomic(`${dirOf(path)}/${dataName}`, data);
-  await writeFileAtomic(path, bytes);
+  await writeOnnxBytes(
+    path,
+    exportOnnx(model, { autoExternalName: defaultDataName(path), ...opts }),
+  );
 }
