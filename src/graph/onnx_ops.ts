@@ -162,20 +162,28 @@ export const onnxLayer: LayerOp = {
   run: (inputs, p, a, ctx) => runNode("onnx", inputs, p, a, ctx.training),
 };
 
+/** The shape of one element of each axis of `x` (what an elementwise op is probed on). */
+export function unitShape(x: SymShape): SymShape {
+  return x.map(() => 1);
+}
+
 /** `onnx_unary`: an elementwise ONNX op of one runtime input and scalar constants. */
 export const onnxUnaryLayer: LayerOp = {
   name: "onnx_unary",
   arity: 1,
   params: [],
   channels: "channelwise",
+  // Elementwise: probed on one element per axis (cheap whatever the input's size).
   infer: (node, [x], p, a) => {
-    const out = genericOutput(node, [x], p, a).shape;
-    if (out.length !== x.length || out.some((d, i) => d !== x[i])) {
+    const out = genericOutput(node, [unitShape(x)], p, a).shape;
+    if (out.length !== x.length || out.some((d) => d !== 1)) {
       throw new RangeError(
-        `${node}: onnx_unary ${a.op_type} must keep its input's shape, got [${out}] from [${x}]`,
+        `${node}: onnx_unary ${a.op_type} must keep its input's shape, got [${out}] from [${
+          unitShape(x)
+        }]`,
       );
     }
-    return out;
+    return x;
   },
   constRule: (k, _p, a) =>
     k.map((v) => {

@@ -10,7 +10,7 @@
 import type { AttrValue, GraphNode, SymShape } from "../../graph/ir.ts";
 import type { GraphModule } from "../../graph/graph_module.ts";
 import { validateGraph } from "../../graph/validate.ts";
-import { genericOutput } from "../../graph/onnx_ops.ts";
+import { genericOutput, unitShape } from "../../graph/onnx_ops.ts";
 import { attrFromJson } from "./attributes.ts";
 import { elemTypeCode, type HostTensor } from "./host_tensor.ts";
 // deno-lint-ignore no-import-prefix -- pinned here so the module runs without an import map
@@ -200,7 +200,9 @@ export function exportOnnx(model: GraphModule, opts: OnnxExportOptions = {}): On
     const n = graph.nodes.find((x) => x.name === o);
     if (!n || (n.op !== "onnx" && n.op !== "onnx_unary")) return "float32";
     const psh = Object.fromEntries(Object.entries(n.params).map(([r, p]) => [r, graph.params[p]]));
-    return genericOutput(n.name, n.inputs.map((v) => shapes.get(v)!), psh, n.attrs).dtype;
+    const ins = n.inputs.map((v) => shapes.get(v)!);
+    return genericOutput(n.name, n.op === "onnx_unary" ? ins.map(unitShape) : ins, psh, n.attrs)
+      .dtype;
   };
   const bytes = w.inits.reduce((s, t) => s + (t.rawData?.length ?? 0), 0);
   const ext = opts.externalData ??

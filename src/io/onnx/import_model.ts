@@ -16,7 +16,7 @@ import type { Backend } from "../../backends/backend.ts";
 import { createBackend } from "../../backends/select.ts";
 import type { Graph, GraphNode, SymShape } from "../../graph/ir.ts";
 import { LAYER_OPS } from "../../graph/layer_ops.ts";
-import { genericOutput } from "../../graph/onnx_ops.ts";
+import { genericOutput, unitShape } from "../../graph/onnx_ops.ts";
 import { GraphModule } from "../../graph/graph_module.ts";
 import { GRAPH_VERSION } from "../../graph/upgrade.ts";
 import { Parameter } from "../../nn/parameter.ts";
@@ -186,9 +186,8 @@ export function importOnnxModel(m: OnnxModel, opts: OnnxImportOptions = {}): Onn
       shapes.set(vn, out);
       nodes.push({ name: vn, op, inputs: ins, params: roles, attrs });
       let dtype = "float32";
-      if (op === "onnx" || op === "onnx_unary") {
-        dtype = genericOutput(vn, inShapes, psh, attrs).dtype;
-      }
+      if (op === "onnx") dtype = genericOutput(vn, inShapes, psh, attrs).dtype;
+      if (op === "onnx_unary") dtype = genericOutput(vn, inShapes.map(unitShape), psh, attrs).dtype;
       return { name: vn, shape: out, dtype };
     },
   };
