@@ -6,11 +6,44 @@ import { REDUCE_SUM } from "./_ids";
 
 // out[o*inner + i] = sum (REDUCE_SUM) or max (REDUCE_MAX) over q of x[(o*mid + q)*inner + i].
 export function f32_reduce_mid(op: i32, x: usize, out: usize, outer: i32, mid: i32, inner: i32, acc: usize): void {
+  if (inner == 1) {
+    // Row reductions (the last axis): the same sums in the same order, kept in a register.
+    for (let o = 0; o < outer; o++) {
+      const row = x + (<usize>(o * mid) << 2);
+      let a: f64 = op == REDUCE_SUM ? 0 : -Infinity;
+      if (op == REDUCE_SUM) {
+        for (let q = 0; q < mid; q++) a += <f64>load<f32>(row + (<usize>q << 2));
+      } else {
+        for (let q = 0; q < mid; q++) {
+          const v = <f64>load<f32>(row + (<usize>q << 2));
+          if (v > a || v != v) a = v;
+        }
+      }
+      store<f32>(out + (<usize>o << 2), ftz(<f32>a));
+    }
+    return;
+  }
   for (let o = 0; o < outer; o++) {
     for (let i = 0; i < inner; i++) store<f64>(acc + (<usize>i << 3), op == REDUCE_SUM ? 0 : -Infinity);
     for (let q = 0; q < mid; q++) {
       const row = x + (<usize>((o * mid + q) * inner) << 2);
-      for (let i = 0; i < inner; i++) {
+      // Two columns at a time in f64x2 lanes: each element's sum keeps its order (exact).
+      let i = 0;
+      if (op == REDUCE_SUM) {
+        for (; i + 2 <= inner; i += 2) {
+          const p = acc + (<usize>i << 3);
+          const v = f64x2.promote_low_f32x4(v128.load64_zero(row + (<usize>i << 2)));
+          v128.store(p, f64x2.add(v128.load(p), v));
+        }
+      } else {
+        for (; i + 2 <= inner; i += 2) {
+          const p = acc + (<usize>i << 3);
+          const v = f64x2.promote_low_f32x4(v128.load64_zero(row + (<usize>i << 2)));
+          const cur = v128.load(p);
+          v128.store(p, v128.bitselect(v, cur, v128.or(f64x2.gt(v, cur), f64x2.ne(v, v))));
+        }
+      }
+      for (; i < inner; i++) {
         const p = acc + (<usize>i << 3);
         const v = <f64>load<f32>(row + (<usize>i << 2));
         const cur = load<f64>(p);

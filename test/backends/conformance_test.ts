@@ -148,12 +148,28 @@ for (const be of BACKENDS) {
           [[1, n], [1]],
           ([a, b]) => f(broadcastTo(a, [4, n]), b),
         );
+        await agree(
+          `${name} column, expanded ${n}`,
+          be,
+          [[n, 1], [1]],
+          ([a, b]) => f(broadcastTo(a, [n, 7]), broadcastTo(b, [n, 7])),
+        );
       }
       for (const kind of UNARY_KINDS) {
         const shift = kind === "log" || kind === "sqrt" || kind === "reciprocal" ? 5 : 0;
         await agree(`${kind} ${n}`, be, [[n, 2]], ([a]) => unary(kind, a), shift);
       }
       await agree(`scale ${n}`, be, [[n]], ([a]) => scale(a, -0.5, 2));
+      // broadcastTo over the last axis, a middle axis, and several at once
+      await agree(`broadcast last ${n}`, be, [[n, 1]], ([a]) => broadcastTo(a, [n, 5]));
+      await agree(`broadcast middle ${n}`, be, [[3, 1, n]], ([a]) => broadcastTo(a, [3, 4, n]));
+      await agree(
+        `broadcast mixed ${n}`,
+        be,
+        [[2, 1, n, 1]],
+        ([a]) => broadcastTo(a, [2, 3, n, 4]),
+      );
+      await agree(`broadcast leading ${n}`, be, [[1, n]], ([a]) => broadcastTo(a, [2, 3, n]));
     }
   });
 

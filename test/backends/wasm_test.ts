@@ -13,7 +13,7 @@ import type { Tensor } from "../../src/tensor/tensor.ts";
 import { crossEntropy } from "../../src/ops/loss.ts";
 import { add, gelu, mul, sigmoid, tanh } from "../../src/ops/elementwise.ts";
 import { matmul } from "../../src/ops/matmul.ts";
-import { mean, sum } from "../../src/ops/reduce.ts";
+import { max, mean, sum } from "../../src/ops/reduce.ts";
 import { logSoftmax } from "../../src/ops/softmax.ts";
 import { indexSelect, transpose } from "../../src/ops/shape_ops.ts";
 import { mlp } from "../../src/nn/models.ts";
@@ -285,4 +285,23 @@ Deno.test("wasm arena: when the memory cannot grow, adjacent free blocks merge i
   a.free(ps[1], 16 * KB);
   a.free(ps[2], 16 * KB);
   assert.equal(a.alloc(32 * KB), ps[1]);
+});
+
+Deno.test("wasm reductions: row and strided sums and maxima equal the reference bit for bit, NaN included", () => {
+  const wasm = createWasmBackend({ threads: 1 }), ref = createReferenceBackend();
+  const rng = new Rng(11);
+  for (const shape of [[3, 1], [4, 7], [2, 5, 3], [3, 2, 9], [2, 4, 1, 5]]) {
+    const n = shape.reduce((p, q) => p * q, 1);
+    const data = Array.from({ length: n }, () => rng.normal() * 100);
+    data[n >> 1] = NaN; // max propagates it; sum too
+    for (const axis of shape.map((_, i) => i)) {
+      for (const f of [sum, max]) {
+        const [a, b] = [wasm, ref].map((be) =>
+          f(tensor(data, shape, { backend: be }), { axes: [axis] }).toArray()
+        );
+        assert.deepEqual([...a], [...b], `${f.name} over axis ${axis} of [${shape}]`);
+      }
+    }
+  }
+  wasm.dispose();
 });

@@ -9,6 +9,7 @@ import type { Backend, BinaryKind } from "../backend.ts";
 import { BINARY_IDS, UNARY_IDS } from "../_gen/kernel_ids.ts";
 import { type Shape, sizeOf } from "../../tensor/shape.ts";
 import { binaryLoop, isTrailing } from "../js/elementwise.ts";
+import { expandInto } from "../js/expand.ts";
 import type { KernelExports } from "./loader.ts";
 import type { WasmContext } from "./context.ts";
 
@@ -109,7 +110,20 @@ export function elementwiseKernels(ctx: WasmContext): Pick<Backend, "unary" | "b
         const x = scalarIsB ? A : B;
         const xShape = scalarIsB ? aShape : bShape;
         if (x.size !== n && !isTrailing(xShape, outShape)) {
-          binaryLoop(kind, view(a), aShape, view(b), bShape, view(out), outShape);
+          // Broadcast over inner or middle axes (broadcastTo is `x + 0`): the op on x's
+          // elements, then native fills and block copies out to the output's shape.
+          const xs = view(scalarIsB ? a : b);
+          const y = new Float32Array(xs.length);
+          binaryLoop(
+            kind,
+            scalarIsB ? xs : Float32Array.of(s),
+            scalarIsB ? xShape : [1],
+            scalarIsB ? Float32Array.of(s) : xs,
+            scalarIsB ? [1] : xShape,
+            y,
+            xShape,
+          );
+          expandInto(y, xShape, view(out), outShape);
           return flushed(out);
         }
         const [mul, add] = kind === "add"
