@@ -114,6 +114,22 @@ for (const be of BACKENDS) {
       0,
       1e-5,
     );
+    // Batched products of every layout: small ones (one scratch for the batch) and ones
+    // large enough to split across threads.
+    for (const [bt, m, k, n] of [[7, 16, 16, 16], [4, 7, 13, 5], [2, 1, 3, 1], [3, 64, 96, 80]]) {
+      for (const tA of [false, true]) {
+        for (const tB of [false, true]) {
+          await agree(
+            `batched matmul ${bt}×${m}x${k}x${n} ${tA}${tB}`,
+            be,
+            [tA ? [bt, k, m] : [bt, m, k], tB ? [bt, n, k] : [bt, k, n]],
+            ([a, b]) => matmul(a, b, { transA: tA, transB: tB }),
+            0,
+            1e-5,
+          );
+        }
+      }
+    }
   });
 
   Deno.test(`conformance[${be.name}]: elementwise, broadcasting and unary kernels`, async () => {

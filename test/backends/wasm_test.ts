@@ -305,3 +305,25 @@ Deno.test("wasm reductions: row and strided sums and maxima equal the reference 
   }
   wasm.dispose();
 });
+
+Deno.test("wasm batched matmul: each product equals the same 2-D product bit for bit", () => {
+  const be = createWasmBackend({ threads: 1 });
+  const rng = new Rng(12);
+  const [bt, m, k, n] = [6, 16, 24, 16];
+  const av = Array.from({ length: bt * m * k }, () => rng.normal());
+  const bv = Array.from({ length: bt * k * n }, () => rng.normal());
+  for (const transB of [false, true]) {
+    const a = tensor(av, [bt, m, k], { backend: be });
+    const b = tensor(bv, transB ? [bt, n, k] : [bt, k, n], { backend: be });
+    const all = matmul(a, b, { transB }).toArray();
+    for (let t = 0; t < bt; t++) {
+      const at = tensor(av.slice(t * m * k, (t + 1) * m * k), [m, k], { backend: be });
+      const btt = tensor(bv.slice(t * k * n, (t + 1) * k * n), transB ? [n, k] : [k, n], {
+        backend: be,
+      });
+      const one = matmul(at, btt, { transB }).toArray();
+      assert.deepEqual([...all.slice(t * m * n, (t + 1) * m * n)], [...one], `item ${t}`);
+    }
+  }
+  be.dispose();
+});

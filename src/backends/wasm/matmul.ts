@@ -21,11 +21,16 @@ export type Gemm = (
   bPacked?: boolean,
 ) => void;
 
+/** Whether a product is large enough to split across threads. */
+function parallelGemm(m: number, n: number, kk: number): boolean {
+  return (m >= 8 || n >= 16) && 2 * m * n * kk >= PARALLEL_FLOPS;
+}
+
 /** The GEMM of a context, split across threads when large. */
 export function gemmOf(ctx: WasmContext): Gemm {
   const { k } = ctx;
   return (a, b, c, m, n, kk, transA, transB, bPacked = false) => {
-    const pool = (m >= 8 || n >= 16) && 2 * m * n * kk >= PARALLEL_FLOPS ? ctx.pool.active() : null;
+    const pool = parallelGemm(m, n, kk) ? ctx.pool.active() : null;
     const parts = pool ? pool.size + 1 : 1;
     // Split columns when there are enough of them (each thread packs only its share of B);
     // else rows. Either way every element sums in the same order: results do not change.
@@ -67,6 +72,31 @@ export function matmulKernels(ctx: WasmContext, gemm: Gemm): Pick<Backend, "matm
     matmul: (a, b, out, p) => {
       const { batch, m, n, k: kk, transA, transB } = p;
       const A = ws(a), B = ws(b), C = ws(out);
+      if (batch > 1 && !parallelGemm(m, n, kk)) {
+        // Many small products (attention heads): one scratch for all, each product the
+        // single-threaded GEMM `gemm` would run (the same results, without per-item setup).
+        ctx.scratches(1, ctx.k.gemmScratchFloats(m, n, kk) * 4 + 64, ([sp]) => {
+          for (let t = 0; t < batch; t++) {
+            ctx.k.f32_gemm(
+              A.ptr + 4 * t * m * kk,
+              B.ptr + 4 * t * kk * n,
+              C.ptr + 4 * t * m * n,
+              m,
+              n,
+              kk,
+              +transA,
+              +transB,
+              sp,
+              0,
+              m,
+              0,
+              n,
+              0,
+            );
+          }
+        });
+        return;
+      }
       for (let t = 0; t < batch; t++) {
         gemm(
           A.ptr + 4 * t * m * kk,
