@@ -26,13 +26,13 @@ Networks:
 import argparse
 import json
 import sys
-import time
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
 from vit_torch import ViT, blas_library, expected_params as vit_expected_params
+from vit_torch import train_images_per_s as images_per_s
 
 # Parameter counts of the fixed networks (squeeze's side checks the same numbers).
 LENET_PARAMS = 266_610
@@ -109,43 +109,6 @@ def expected_params(args: argparse.Namespace) -> int:
     if args.model == "convnext-mini":
         return CONVNEXT_MINI_PARAMS
     return vit_expected_params(args)
-
-
-def images_per_s(args: argparse.Namespace, threads: int, build) -> tuple[float, float]:
-    """Images per wall-clock second and per CPU-second (all threads of the process)."""
-    torch.set_num_threads(threads)
-    torch.manual_seed(args.seed)
-    model = build()
-    opt = torch.optim.AdamW(model.parameters(), lr=1e-3, weight_decay=0.05)
-    gen = torch.Generator().manual_seed(args.seed + 1)
-    # A small pool of seeded batches, cycled, so data generation stays out of the timing.
-    pool = [
-        (
-            torch.randn(args.batch, 1, args.size, args.size, generator=gen),
-            torch.randint(0, args.classes, (args.batch,), generator=gen),
-        )
-        for _ in range(4)
-    ]
-
-    def step(i: int) -> None:
-        x, y = pool[i % len(pool)]
-        opt.zero_grad(set_to_none=True)
-        F.cross_entropy(model(x), y).backward()
-        opt.step()
-
-    for i in range(args.warmup):
-        step(i)
-    steps = 0
-    cpu = time.process_time()
-    start = time.perf_counter()
-    while True:
-        step(steps)
-        steps += 1
-        elapsed = time.perf_counter() - start
-        if elapsed >= args.seconds:
-            break
-    cpu = time.process_time() - cpu
-    return steps * args.batch / elapsed, steps * args.batch / cpu
 
 
 def main() -> None:

@@ -114,11 +114,18 @@ def blas_library() -> str:
 
 
 def images_per_s(args: argparse.Namespace, threads: int, fused: bool) -> tuple[float, float]:
+    """The ViT's images per wall-clock second and per CPU-second."""
+    return train_images_per_s(args, threads, lambda: ViT(args, fused))
+
+
+def train_images_per_s(args: argparse.Namespace, threads: int, build) -> tuple[float, float]:
     """Images per wall-clock second and per CPU-second (all threads of the process; on a
-    loaded machine the second is the steadier one at one thread)."""
+    loaded machine the second is the steadier one at one thread) training `build()` on
+    seeded random [batch, 1, size, size] images with AdamW (bench/peers/train_torch.py
+    uses it for every network)."""
     torch.set_num_threads(threads)
     torch.manual_seed(args.seed)
-    model = ViT(args, fused)
+    model = build()
     opt = torch.optim.AdamW(model.parameters(), lr=1e-3, weight_decay=0.05)
     gen = torch.Generator().manual_seed(args.seed + 1)
     # A small pool of seeded batches, cycled, so data generation stays out of the timing.
