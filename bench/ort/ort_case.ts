@@ -9,8 +9,7 @@ import { parseArgs } from "node:util";
 // Bench-only packages: named here with their own lock file (bench/ort/deno.lock), not in
 // deno.json's import map or deno.lock, so that running the module never installs them
 // (protobufjs, under onnx-proto, has build scripts Deno warns about).
-// deno-lint-ignore no-import-prefix -- kept out of deno.json on purpose (see above)
-import * as ort from "npm:onnxruntime-web@1.30.0";
+import { configureOrt, ort } from "./ort_env.ts";
 // deno-lint-ignore no-import-prefix -- kept out of deno.json on purpose (see above)
 import onnxProto from "npm:onnx-proto@8.0.1";
 import { BENCH_CASES, type BenchCase, timeAsync } from "../bench_cases.ts";
@@ -21,9 +20,7 @@ const { values } = parseArgs({
   args: Deno.args,
   options: { threads: { type: "string", default: "1" } },
 });
-ort.env.wasm.numThreads = Number(values.threads);
-ort.env.wasm.wasmPaths = new URL("./", import.meta.resolve("npm:onnxruntime-web@1.30.0")).href;
-ort.env.logLevel = "error";
+configureOrt(Number(values.threads));
 
 const valueInfo = (name: string, shape: number[]) => ({
   name,

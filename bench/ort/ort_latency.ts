@@ -5,14 +5,10 @@
  *
  *   deno run --lock=bench/ort/deno.lock --allow-read bench/ort/ort_latency.ts M.onnx INPUT 784 1,64
  */
-// deno-lint-ignore no-import-prefix -- kept out of deno.json on purpose (see ort_run.ts)
-import * as ort from "npm:onnxruntime-web@1.30.0";
+import { configureOrt, ort } from "./ort_env.ts";
 import { timeAsync } from "../bench_cases.ts";
 
-ort.env.wasm.numThreads = 1;
-ort.env.wasm.proxy = false;
-ort.env.wasm.wasmPaths = new URL("./", import.meta.resolve("npm:onnxruntime-web@1.30.0")).href;
-ort.env.logLevel = "error";
+configureOrt(1);
 
 const [path, input, sample, batches] = Deno.args;
 const dims = sample.split("x").map(Number);

@@ -8,14 +8,10 @@
  * REQUEST: `[{ "model": base64, "feeds": { name: { "dims": [...], "data": base64 f32 } } }]`.
  * Prints one JSON line: per job, `{ name: { dims, data } }` or `{ "error": message }`.
  */
-// deno-lint-ignore no-import-prefix -- kept out of deno.json on purpose (see above)
-import * as ort from "npm:onnxruntime-web@1.30.0";
+import { configureOrt, ort } from "./ort_env.ts";
 import { decodeBase64, encodeBase64 } from "./base64.ts";
 
-ort.env.wasm.numThreads = 1;
-ort.env.wasm.proxy = false;
-ort.env.wasm.wasmPaths = new URL("./", import.meta.resolve("npm:onnxruntime-web@1.30.0")).href;
-ort.env.logLevel = "error";
+configureOrt(1);
 
 interface Wire {
   dims: number[];

@@ -278,7 +278,7 @@ function emptyInputNode(
   const axis = n.op === "linear" || n.op === "patch_embed" ? out.length - 1 : 1;
   const c = out[axis];
   const b = p("bias")?.t.data ?? new Float64Array(c);
-  const dims = out.map((d, i) => (i === axis ? c : 1));
+  const dims = out.map((_, i) => (i === axis ? c : 1));
   dims[0] = 1;
   const bias = w.f32(`${n.name}.constant`, dims, b);
   const batch = w.op("Slice", [

@@ -9,7 +9,8 @@ import type { HostTensor } from "./host_tensor.ts";
 import type { OnnxNode as NodeProto } from "./onnx_types.ts";
 
 const NO_ATTR = { f: 0, i: 0, s: new Uint8Array(), floats: [], ints: [], strings: [] };
-const nodeProto = (n: Omit<NodeProto, "domain" | "attribute"> & Partial<NodeProto>): NodeProto => ({
+/** A node from the fields a fusion sets (the importer reads nothing else). */
+const fusedNode = (n: Omit<NodeProto, "domain" | "attribute"> & Partial<NodeProto>): NodeProto => ({
   domain: "",
   attribute: [],
   ...n,
@@ -79,7 +80,7 @@ export function fuseGelu(
     chain.forEach((n) => drop.add(n));
     replace.set(
       last,
-      nodeProto({
+      fusedNode({
         name: last.name || erf.name,
         opType: "Gelu",
         input: [xin],
@@ -155,13 +156,13 @@ export function fuseLayerNorm(
     // γ and β join only as constants (an Add of the residual stream is not a β).
     const isConst = (v: string | undefined) => v !== undefined && axesOf(v) !== undefined;
     const mul = only(div.output![0]);
-    const g = mul?.input!.find((v) => v !== div.output![0]);
+    const g = mul?.input.find((v) => v !== div.output![0]);
     if (mul?.opType === "Mul" && isConst(g)) {
       gamma = g;
       chain.push(mul);
       last = mul;
       const add = only(mul.output![0]);
-      const b = add?.input!.find((v) => v !== mul.output![0]);
+      const b = add?.input.find((v) => v !== mul.output![0]);
       if (add?.opType === "Add" && isConst(b)) {
         beta = b;
         chain.push(add);
@@ -173,7 +174,7 @@ export function fuseLayerNorm(
     const out = last.output![0];
     replace.set(
       last,
-      nodeProto({
+      fusedNode({
         name: last.name || mean.name,
         opType: "LayerNormalization",
         input: [x, gamma ?? addConst(`${out}.gamma`, 1, x), beta ?? addConst(`${out}.beta`, 0, x)],

@@ -9,13 +9,12 @@
 import { create, fromBinary, type MessageInitShape, toBinary } from "npm:@bufbuild/protobuf@2.17.0";
 import {
   type AttributeProto,
-  AttributeProtoSchema,
+  type AttributeProtoSchema,
   type GraphProto,
-  type GraphProtoSchema,
   type ModelProto,
   ModelProtoSchema,
   type NodeProto,
-  NodeProtoSchema,
+  type NodeProtoSchema,
   type TensorProto,
   TensorProtoSchema,
   type ValueInfoProto,
@@ -32,8 +31,6 @@ export type NodeInit = MessageInitShape<typeof NodeProtoSchema>;
 export type TensorInit = MessageInitShape<typeof TensorProtoSchema>;
 /** The fields of an attribute message to create. */
 export type AttributeInit = MessageInitShape<typeof AttributeProtoSchema>;
-/** The fields of a graph message to create. */
-export type GraphInit = MessageInitShape<typeof GraphProtoSchema>;
 
 export { num, tensorTypeOf } from "./onnx_types.ts";
 
@@ -78,16 +75,6 @@ export function encodeModelProto(m: ModelProto | ModelInit): Uint8Array {
 /** A tensor message from its fields. */
 export function tensorProto(init: TensorInit): TensorProto {
   return create(TensorProtoSchema, init);
-}
-
-/** A node message from its fields. */
-export function nodeProto(init: NodeInit): NodeProto {
-  return create(NodeProtoSchema, init);
-}
-
-/** An attribute message from its fields. */
-export function attributeProto(init: AttributeInit): AttributeProto {
-  return create(AttributeProtoSchema, init);
 }
 
 /** The fields of a float tensor value declaration: `name`, dims (`-1` or a string: symbolic). */

@@ -20,7 +20,6 @@ import { fromTensorProto } from "../../../src/io/onnx/tensor_proto.ts";
 import { toTensorProto } from "../../../src/io/onnx/tensor_proto_write.ts";
 import { runOrtBatch } from "./ort_judge.ts";
 import {
-  exists,
   HAVE_NODE_TESTS,
   HOST_OP_GAPS,
   IN_CI,

@@ -15,7 +15,6 @@ import { tensor } from "../../../src/tensor/create.ts";
 import { noGrad } from "../../../src/tensor/grad_mode.ts";
 import {
   dtypeFamily,
-  exists,
   HAVE_NODE_TESTS,
   HOST_OP_GAPS,
   IN_CI,
