@@ -200,6 +200,13 @@ function shapesOf(kernel: string, args: unknown[]): string {
       return `${args[1]} rows × ${args[2]}${args[3] ? " log" : ""}`;
     case "layerNorm":
       return `${args[3]} rows × ${args[4]}`;
+    case "conv2d":
+    case "conv2dGradInput":
+    case "conv2dGradWeight": {
+      const p = args[3] as Record<string, number>;
+      const g = p.groups === 1 ? "" : ` groups ${p.groups}`;
+      return `${p.c}→${p.o} ${p.kh}×${p.kw}/${p.sh} on ${p.h}×${p.w}${g}`;
+    }
     default:
       return "";
   }

@@ -142,6 +142,8 @@ export interface WasmKernelSpec {
 
 const IM2COL =
   "(x: usize, col: usize, cn: i32, h: i32, w: i32, kh: i32, kw: i32, oh: i32, ow: i32, sh: i32, sw: i32, ph: i32, pw: i32): void";
+/** im2col / col2im with col's row stride `ld` (floats). */
+const IM2COL_LD = IM2COL.replace("): void", ", ld: i32): void");
 
 /** Every function the Wasm kernel module exports (it also re-exports its imported memory). */
 export const WASM_KERNELS: readonly WasmKernelSpec[] = [
@@ -163,9 +165,15 @@ export const WASM_KERNELS: readonly WasmKernelSpec[] = [
     doc: "`C = op(A)·op(B)` for rows [i0, i1) and columns [j0, j1) of C.",
   },
   {
+    name: "f32_fma_peak",
+    signature: "(iters: i32, seed: f32): f32",
+    doc:
+      "`iters` rounds of 12 register-only vector multiply-adds (96 flops each): the FMA ceiling.",
+  },
+  {
     name: "f32_im2col",
-    signature: IM2COL,
-    doc: "im2col of channels [0, cn) of one image.",
+    signature: IM2COL_LD,
+    doc: "im2col of channels [0, cn) of one image, col rows `ld` floats apart.",
   },
   {
     name: "f32_im2col_packed",
@@ -174,8 +182,19 @@ export const WASM_KERNELS: readonly WasmKernelSpec[] = [
   },
   {
     name: "f32_col2im",
-    signature: IM2COL.replace("x: usize, col: usize", "col: usize, dx: usize"),
-    doc: "The adjoint of im2col: adds columns into the image.",
+    signature: IM2COL_LD.replace("x: usize, col: usize", "col: usize, dx: usize"),
+    doc: "The adjoint of im2col: adds columns (rows `ld` floats apart) into the image.",
+  },
+  {
+    name: "f32_copy_rows",
+    signature:
+      "(src: usize, dst: usize, rows: i32, len: i32, srcStride: i32, dstStride: i32): void",
+    doc: "Copies `rows` rows of `len` floats between row strides `srcStride` and `dstStride`.",
+  },
+  {
+    name: "f32_swap_axes01",
+    signature: "(src: usize, dst: usize, n0: i32, n1: i32, blk: i32): void",
+    doc: "Copies `[n0, n1, blk]` at src to `[n1, n0, blk]` at dst.",
   },
   {
     name: "f32_dwconv2d__wasmsimd",
@@ -193,6 +212,12 @@ export const WASM_KERNELS: readonly WasmKernelSpec[] = [
     name: "f32_vbinary__wasmsimd",
     signature: "(op: i32, a: usize, b: usize, out: usize, n: i32, m: i32, rowIsA: bool): void",
     doc: "Binary op `op` (BINARY_IDS) of n elements; the operand of m elements repeats per row.",
+  },
+  {
+    name: "f32_vbinary_mid__wasmsimd",
+    signature:
+      "(op: i32, a: usize, b: usize, out: usize, outer: i32, mid: i32, inner: i32, smallIsA: bool): void",
+    doc: "Binary op of `[outer, mid, inner]` with an operand of `[mid]` (broadcast over the rest).",
   },
   {
     name: "f32_vaffine__wasmsimd",

@@ -12,9 +12,10 @@ import { ftz, ftz4 } from "./flush";
 }
 
 // col[(ci*kh + i)*kw + j, y*ow + x] = x[ci, y*sh - ph + i, x*sw - pw + j] (0 outside) for
-// channels [0, cn) of the image at `x` (channel stride h*w).
-export function f32_im2col(x: usize, col: usize, cn: i32, h: i32, w: i32, kh: i32, kw: i32, oh: i32, ow: i32, sh: i32, sw: i32, ph: i32, pw: i32): void {
-  const ohw = oh * ow;
+// channels [0, cn) of the image at `x` (channel stride h*w); `ld` is col's row stride in
+// floats (oh*ow for one image; images side by side in one matrix use a larger one).
+export function f32_im2col(x: usize, col: usize, cn: i32, h: i32, w: i32, kh: i32, kw: i32, oh: i32, ow: i32, sh: i32, sw: i32, ph: i32, pw: i32, ld: i32): void {
+  const ohw = ld;
   for (let ci = 0; ci < cn; ci++) {
     const plane = x + (<usize>(ci * h * w) << 2);
     for (let i = 0; i < kh; i++) {
@@ -38,9 +39,9 @@ export function f32_im2col(x: usize, col: usize, cn: i32, h: i32, w: i32, kh: i3
   }
 }
 
-// The adjoint: dx[ci, iy, ix] += col[...] for every tap inside the image.
-export function f32_col2im(col: usize, dx: usize, cn: i32, h: i32, w: i32, kh: i32, kw: i32, oh: i32, ow: i32, sh: i32, sw: i32, ph: i32, pw: i32): void {
-  const ohw = oh * ow;
+// The adjoint: dx[ci, iy, ix] += col[...] for every tap inside the image (`ld` as above).
+export function f32_col2im(col: usize, dx: usize, cn: i32, h: i32, w: i32, kh: i32, kw: i32, oh: i32, ow: i32, sh: i32, sw: i32, ph: i32, pw: i32, ld: i32): void {
+  const ohw = ld;
   for (let ci = 0; ci < cn; ci++) {
     const plane = dx + (<usize>(ci * h * w) << 2);
     for (let i = 0; i < kh; i++) {
@@ -63,25 +64,80 @@ export function f32_col2im(col: usize, dx: usize, cn: i32, h: i32, w: i32, kh: i
   }
 }
 
-// Output columns [x0, ow) of output row y of a depthwise convolution over the padded plane:
-// 4 at a time when the horizontal stride is 1, then one at a time.
-function dwRowTail(pad: usize, k: usize, orow: usize, y: i32, x0: i32, ow: i32, kh: i32, kw: i32, PWd: i32, sh: i32, sw: i32): void {
+// Swaps the two leading axes of `[n0, n1, blk]` into `[n1, n0, blk]` (e.g. NCHW images to
+// one channel-major matrix CNHW and back): dst[(j*n0 + i)*blk + t] = src[(i*n1 + j)*blk + t].
+// A plain copy, so nothing to flush.
+export function f32_swap_axes01(src: usize, dst: usize, n0: i32, n1: i32, blk: i32): void {
+  const bytes = <usize>blk << 2;
+  if (blk >= 4) {
+    for (let i = 0; i < n0; i++) {
+      const s = src + <usize>(i * n1) * bytes;
+      for (let j = 0; j < n1; j++) memory.copy(dst + <usize>(j * n0 + i) * bytes, s + <usize>j * bytes, bytes);
+    }
+    return;
+  }
+  // Short blocks (blk 1: a transpose) in 8-row strips, so reads and writes stay in cache.
+  for (let i0 = 0; i0 < n0; i0 += 8) {
+    const i1 = min(n0, i0 + 8);
+    for (let j = 0; j < n1; j++) {
+      for (let i = i0; i < i1; i++) {
+        const s = src + (<usize>((i * n1 + j) * blk) << 2), d = dst + (<usize>((j * n0 + i) * blk) << 2);
+        for (let t = 0; t < blk; t++) store<f32>(d + (<usize>t << 2), load<f32>(s + (<usize>t << 2)));
+      }
+    }
+  }
+}
+
+// Stores the first `r` (1 to 4) lanes of `v` at `p`.
+// @ts-ignore: decorator
+@inline function storeLanes(p: usize, v: v128, r: i32): void {
+  if (r >= 4) {
+    v128.store(p, v);
+    return;
+  }
+  store<f32>(p, f32x4.extract_lane(v, 0));
+  if (r > 1) store<f32>(p, f32x4.extract_lane(v, 1), 4);
+  if (r > 2) store<f32>(p, f32x4.extract_lane(v, 2), 8);
+}
+
+// rows rows of len floats from src (rows srcStride floats apart) to dst (dstStride apart):
+// a slice along one axis, or its gradient's scatter into a zeroed box.
+export function f32_copy_rows(src: usize, dst: usize, rows: i32, len: i32, srcStride: i32, dstStride: i32): void {
+  const bytes = <usize>len << 2;
+  for (let r = 0; r < rows; r++) {
+    const s = src + (<usize>(r * srcStride) << 2), d = dst + (<usize>(r * dstStride) << 2);
+    if (len > 32) {
+      memory.copy(d, s, bytes);
+      continue;
+    }
+    let i = 0;
+    for (; i + 4 <= len; i += 4) v128.store(d + (<usize>i << 2), v128.load(s + (<usize>i << 2)));
+    for (; i < len; i++) store<f32>(d + (<usize>i << 2), load<f32>(s + (<usize>i << 2)));
+  }
+}
+
+// Output columns [x0, ow) of output row y of a depthwise convolution over the padded plane,
+// kernel rows [i0, i1) only (the others read padding): 4 at a time when the horizontal
+// stride is 1 (the last block stores only its valid lanes; its extra lanes read at most 3
+// floats past the row, inside the plane or its slack), else one at a time.
+function dwRowTail(pad: usize, k: usize, orow: usize, y: i32, x0: i32, ow: i32, i0: i32, i1: i32, kw: i32, PWd: i32, sh: i32, sw: i32): void {
   if (sw == 1) {
-    for (; x0 + 4 <= ow; x0 += 4) {
+    for (; x0 < ow; x0 += 4) {
       let acc = f32x4.splat(0);
-      for (let i = 0; i < kh; i++) {
+      for (let i = i0; i < i1; i++) {
         const prow = pad + (<usize>((y * sh + i) * PWd + x0) << 2);
         const krow = k + (<usize>(i * kw) << 2);
         for (let j = 0; j < kw; j++) {
           acc = madd(v128.load(prow + (<usize>j << 2)), v128.load32_splat(krow + (<usize>j << 2)), acc);
         }
       }
-      v128.store(orow + (<usize>x0 << 2), ftz4(acc));
+      storeLanes(orow + (<usize>x0 << 2), ftz4(acc), ow - x0);
     }
+    return;
   }
   for (; x0 < ow; x0++) {
     let s: f32 = 0;
-    for (let i = 0; i < kh; i++) {
+    for (let i = i0; i < i1; i++) {
       const prow = pad + (<usize>((y * sh + i) * PWd + x0 * sw) << 2);
       const krow = k + (<usize>(i * kw) << 2);
       for (let j = 0; j < kw; j++) s += load<f32>(prow + (<usize>j << 2)) * load<f32>(krow + (<usize>j << 2));
@@ -91,7 +147,9 @@ function dwRowTail(pad: usize, k: usize, orow: usize, y: i32, x0: i32, ow: i32, 
 }
 
 // Depthwise convolution of `planes` channel planes (multiplier 1): out[p] = x[p] ⋆ wt[p % c].
-// `pad` is scratch for one zero-padded plane ((h+2ph) x (w+2pw) + 16 floats).
+// `pad` is scratch for one zero-padded plane ((h+2ph) x (w+2pw) + 16 floats). Kernel rows
+// that land wholly in the padding are skipped (on small maps, e.g. 7×7 taps over 3×3 or
+// 1×1, most of them), so a padded tap adds nothing, as in the reference.
 export function f32_dwconv2d__wasmsimd(x: usize, wt: usize, out: usize, planes: i32, c: i32, h: i32, w: i32, kh: i32, kw: i32, oh: i32, ow: i32, sh: i32, sw: i32, ph: i32, pw: i32, pad: usize): void {
   const PH = h + 2 * ph, PWd = w + 2 * pw;
   memory.fill(pad, 0, <usize>(PH * PWd + 16) << 2);
@@ -105,14 +163,16 @@ export function f32_dwconv2d__wasmsimd(x: usize, wt: usize, out: usize, planes: 
     let y = 0;
     if (sh == 1 && sw == 1) {
       // Two output rows at once: input row y+r feeds row y with kernel row r and row y+1
-      // with kernel row r-1, so each input vector is loaded once for both.
+      // with kernel row r-1, so each input vector is loaded once for both. Input rows
+      // [r0, r1) of the pair hold image rows (the others are padding).
       for (; y + 2 <= oh; y += 2) {
         const o0 = dst + (<usize>(y * ow) << 2), o1 = o0 + (<usize>ow << 2);
+        const r0 = max(0, ph - y), r1 = min(kh + 1, ph + h - y);
         let x0 = 0;
         for (; x0 + 16 <= ow; x0 += 16) {
           let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
           let b0 = f32x4.splat(0), b1 = f32x4.splat(0), b2 = f32x4.splat(0), b3 = f32x4.splat(0);
-          for (let r = 0; r <= kh; r++) {
+          for (let r = r0; r < r1; r++) {
             const prow = pad + (<usize>((y + r) * PWd + x0) << 2);
             for (let j = 0; j < kw; j++) {
               const q = prow + (<usize>j << 2);
@@ -131,10 +191,10 @@ export function f32_dwconv2d__wasmsimd(x: usize, wt: usize, out: usize, planes: 
           v128.store(p0, ftz4(a0)); v128.store(p0, ftz4(a1), 16); v128.store(p0, ftz4(a2), 32); v128.store(p0, ftz4(a3), 48);
           v128.store(p1, ftz4(b0)); v128.store(p1, ftz4(b1), 16); v128.store(p1, ftz4(b2), 32); v128.store(p1, ftz4(b3), 48);
         }
-        // 8, then 4 columns of both rows at a time, then the one-row path for the last few.
+        // 8 columns of both rows at a time, then 4 (the last block storing its valid lanes).
         for (; x0 + 8 <= ow; x0 += 8) {
           let a0 = f32x4.splat(0), a1 = f32x4.splat(0), b0 = f32x4.splat(0), b1 = f32x4.splat(0);
-          for (let r = 0; r <= kh; r++) {
+          for (let r = r0; r < r1; r++) {
             const prow = pad + (<usize>((y + r) * PWd + x0) << 2);
             for (let j = 0; j < kw; j++) {
               const q = prow + (<usize>j << 2);
@@ -155,9 +215,9 @@ export function f32_dwconv2d__wasmsimd(x: usize, wt: usize, out: usize, planes: 
           v128.store(p0, ftz4(a0)); v128.store(p0, ftz4(a1), 16);
           v128.store(p1, ftz4(b0)); v128.store(p1, ftz4(b1), 16);
         }
-        for (; x0 + 4 <= ow; x0 += 4) {
+        for (; x0 < ow; x0 += 4) {
           let a0 = f32x4.splat(0), b0 = f32x4.splat(0);
-          for (let r = 0; r <= kh; r++) {
+          for (let r = r0; r < r1; r++) {
             const prow = pad + (<usize>((y + r) * PWd + x0) << 2);
             for (let j = 0; j < kw; j++) {
               const v0 = v128.load(prow + (<usize>j << 2));
@@ -165,21 +225,20 @@ export function f32_dwconv2d__wasmsimd(x: usize, wt: usize, out: usize, planes: 
               if (r > 0) b0 = madd(v0, v128.load32_splat(k + (<usize>((r - 1) * kw + j) << 2)), b0);
             }
           }
-          v128.store(o0 + (<usize>x0 << 2), ftz4(a0));
-          v128.store(o1 + (<usize>x0 << 2), ftz4(b0));
+          storeLanes(o0 + (<usize>x0 << 2), ftz4(a0), ow - x0);
+          storeLanes(o1 + (<usize>x0 << 2), ftz4(b0), ow - x0);
         }
-        dwRowTail(pad, k, o0, y, x0, ow, kh, kw, PWd, 1, 1);
-        dwRowTail(pad, k, o1, y + 1, x0, ow, kh, kw, PWd, 1, 1);
       }
     }
     for (; y < oh; y++) {
       const orow = dst + (<usize>(y * ow) << 2);
+      const i0 = max(0, ph - y * sh), i1 = min(kh, ph + h - y * sh);
       let x0 = 0;
       if (sw == 1) {
         // 16 outputs per step: one weight splat feeds four accumulators.
         for (; x0 + 16 <= ow; x0 += 16) {
           let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
-          for (let i = 0; i < kh; i++) {
+          for (let i = i0; i < i1; i++) {
             const prow = pad + (<usize>((y * sh + i) * PWd + x0) << 2);
             const krow = k + (<usize>(i * kw) << 2);
             for (let j = 0; j < kw; j++) {
@@ -198,13 +257,16 @@ export function f32_dwconv2d__wasmsimd(x: usize, wt: usize, out: usize, planes: 
           v128.store(o, ftz4(a3), 48);
         }
       }
-      dwRowTail(pad, k, orow, y, x0, ow, kh, kw, PWd, sh, sw);
+      dwRowTail(pad, k, orow, y, x0, ow, i0, i1, kw, PWd, sh, sw);
     }
   }
 }
 
 // Weight gradient of a depthwise convolution, stride 1: dw[c, i, j] += Σ_{y,x} dy[p, y, x] ·
 // xpad[p, y + i, x + j] over planes p (channel p % c). `pad` as in f32_dwconv2d__wasmsimd.
+// Kernels up to 8 wide run a kernel row at a time in two vectors over j (one splat of
+// dy[y, x] feeds both); wider ones a tap at a time, vectors over x. Either way only the
+// output rows y whose input row y + i is inside the image are visited.
 export function f32_dwconv2d_grad_weight__wasmsimd(x: usize, dy: usize, dw: usize, planes: i32, c: i32, h: i32, w: i32, kh: i32, kw: i32, oh: i32, ow: i32, ph: i32, pw: i32, pad: usize): void {
   const PH = h + 2 * ph, PWd = w + 2 * pw;
   memory.fill(pad, 0, <usize>(PH * PWd + 16) << 2);
@@ -216,10 +278,35 @@ export function f32_dwconv2d_grad_weight__wasmsimd(x: usize, dy: usize, dw: usiz
     const g = dy + (<usize>(p * oh * ow) << 2);
     const k = dw + (<usize>((p % c) * kh * kw) << 2);
     for (let i = 0; i < kh; i++) {
+      const y0 = max(0, ph - i), y1 = min(oh, ph + h - i);
+      if (y0 >= y1) continue;
+      if (kw <= 8) {
+        // Lanes past kw read at most 2 floats past the row (the plane's slack) and are dropped.
+        let a0 = f32x4.splat(0), a1 = f32x4.splat(0);
+        for (let y = y0; y < y1; y++) {
+          const grow = g + (<usize>(y * ow) << 2);
+          const prow = pad + (<usize>((y + i) * PWd) << 2);
+          if (kw > 4) {
+            for (let x0 = 0; x0 < ow; x0++) {
+              const d = v128.load32_splat(grow + (<usize>x0 << 2)), q = prow + (<usize>x0 << 2);
+              a0 = madd(d, v128.load(q), a0);
+              a1 = madd(d, v128.load(q, 16), a1);
+            }
+          } else {
+            for (let x0 = 0; x0 < ow; x0++) {
+              a0 = madd(v128.load32_splat(grow + (<usize>x0 << 2)), v128.load(prow + (<usize>x0 << 2)), a0);
+            }
+          }
+        }
+        const q = k + (<usize>(i * kw) << 2);
+        storeLanes(q, ftz4(f32x4.add(v128.load(q), a0)), kw);
+        if (kw > 4) storeLanes(q + 16, ftz4(f32x4.add(v128.load(q, 16), a1)), kw - 4);
+        continue;
+      }
       for (let j = 0; j < kw; j++) {
         let acc = f32x4.splat(0);
         let s: f32 = 0;
-        for (let y = 0; y < oh; y++) {
+        for (let y = y0; y < y1; y++) {
           const grow = g + (<usize>(y * ow) << 2);
           const prow = pad + (<usize>((y + i) * PWd + j) << 2);
           let x0 = 0;

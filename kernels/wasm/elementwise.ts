@@ -3,6 +3,7 @@
 // kernels/manifest.ts (constants in _ids.ts, generated). Results are stored flushed (flush.ts).
 
 import { ftz, ftz4 } from "./flush";
+import { expx4 } from "./math";
 import {
   BINARY_ADD, BINARY_MUL, BINARY_SUB,
   UNARY_ABS, UNARY_EXP, UNARY_GELU, UNARY_GELU_GRAD, UNARY_HARDSWISH, UNARY_HARDSWISH_GRAD,
@@ -55,6 +56,28 @@ export function f32_vbinary__wasmsimd(op: i32, a: usize, b: usize, out: usize, n
         ? binopScalar(op, load<f32>(a + o), load<f32>(b + (<usize>r << 2) + o))
         : binopScalar(op, load<f32>(full + o), load<f32>(b + o));
       store<f32>(dst + o, ftz(v));
+    }
+  }
+}
+
+// out[o, c, i] = a[o, c, i] (op) b[c] over `[outer, mid, inner]` (a per-channel operand of
+// NCHW maps); smallIsA swaps roles: out = a[c] (op) b[o, c, i].
+export function f32_vbinary_mid__wasmsimd(op: i32, a: usize, b: usize, out: usize, outer: i32, mid: i32, inner: i32, smallIsA: bool): void {
+  const full = smallIsA ? b : a, small = smallIsA ? a : b;
+  for (let o = 0; o < outer; o++) {
+    for (let c = 0; c < mid; c++) {
+      const base = <usize>((o * mid + c) * inner) << 2;
+      const sv = load<f32>(small + (<usize>c << 2)), s4 = f32x4.splat(sv);
+      const src = full + base, dst = out + base;
+      let i = 0;
+      for (; i + 4 <= inner; i += 4) {
+        const q = <usize>i << 2, x = v128.load(src + q);
+        v128.store(dst + q, ftz4(smallIsA ? binop(op, s4, x) : binop(op, x, s4)));
+      }
+      for (; i < inner; i++) {
+        const q = <usize>i << 2, x = load<f32>(src + q);
+        store<f32>(dst + q, ftz(smallIsA ? binopScalar(op, sv, x) : binopScalar(op, x, sv)));
+      }
     }
   }
 }
@@ -114,24 +137,6 @@ const GELU_A: f32 = 0.044715;
   }
 }
 
-// e^x on 4 lanes: x = k·ln2 + r, |r| ≤ ln2/2, e^r by a degree-6 polynomial (relative
-// error below 2e-7 over the clamped range), 2^k built in the exponent bits.
-// @ts-ignore: decorator
-@inline function expx4(x: v128): v128 {
-  const v = f32x4.min(f32x4.max(x, f32x4.splat(-87.0)), f32x4.splat(88.0));
-  const k = f32x4.nearest(f32x4.mul(v, f32x4.splat(1.4426950408889634)));
-  const r = f32x4.sub(f32x4.sub(v, f32x4.mul(k, f32x4.splat(0.693145751953125))), f32x4.mul(k, f32x4.splat(1.428606765330187e-6)));
-  let p = f32x4.splat(1.0 / 720.0);
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.0 / 120.0));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.0 / 24.0));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.0 / 6.0));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(0.5));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.0));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.0));
-  const bits = i32x4.shl(i32x4.add(i32x4.trunc_sat_f32x4_s(k), i32x4.splat(127)), 23);
-  return f32x4.mul(p, bits);
-}
-
 // tanh(z) = 1 − 2/(e^{2z} + 1) on 4 lanes (saturates to ±1 for large |z|).
 // @ts-ignore: decorator
 @inline function tanhx4(z: v128): v128 {
@@ -154,13 +159,32 @@ const GELU_A: f32 = 0.044715;
   );
 }
 
-// out[i] = f(x[i]); relu, step, neg, abs, square, sqrt, gelu and gelu' run 4 lanes at a time.
+// exp, tanh, sigmoid, SiLU and SiLU' on 4 lanes (through expx4).
+// @ts-ignore: decorator
+@inline function expLanes(op: i32, v: v128): v128 {
+  if (op == UNARY_EXP) return expx4(v);
+  if (op == UNARY_TANH) return tanhx4(v);
+  const one = f32x4.splat(1);
+  const s = f32x4.div(one, f32x4.add(one, expx4(f32x4.neg(v))));
+  if (op == UNARY_SIGMOID) return s;
+  if (op == UNARY_SILU) return f32x4.mul(v, s);
+  return f32x4.mul(s, f32x4.add(one, f32x4.mul(v, f32x4.sub(one, s)))); // UNARY_SILU_GRAD
+}
+
+// out[i] = f(x[i]); relu, step, neg, abs, square, sqrt, exp, tanh, sigmoid, SiLU, GELU and
+// their derivatives run 4 lanes at a time.
 export function f32_vunary__wasmsimd(op: i32, x: usize, out: usize, n: i32): void {
   let i = 0;
   if (op == UNARY_GELU || op == UNARY_GELU_GRAD) {
     for (; i + 4 <= n; i += 4) {
       const o = <usize>i << 2;
       v128.store(out + o, ftz4(geluLanes(op, v128.load(x + o))));
+    }
+  }
+  if (op == UNARY_EXP || op == UNARY_TANH || op == UNARY_SIGMOID || op == UNARY_SILU || op == UNARY_SILU_GRAD) {
+    for (; i + 4 <= n; i += 4) {
+      const o = <usize>i << 2;
+      v128.store(out + o, ftz4(expLanes(op, v128.load(x + o))));
     }
   }
   if (op == UNARY_RELU || op == UNARY_NEG || op == UNARY_ABS || op == UNARY_SQUARE || op == UNARY_SQRT) {

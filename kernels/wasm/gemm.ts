@@ -15,16 +15,57 @@ export const KC = 256;
   return f32x4.add(f32x4.mul(a, b), c);
 }
 
+// Transposes the 4x4 block of rows v0..v3 (one per source column) into its 4 columns.
+// @ts-ignore: decorator
+@inline function storeTransposed4(dst: usize, stride: usize, v0: v128, v1: v128, v2: v128, v3: v128): void {
+  const t0 = v128.shuffle<i32>(v0, v1, 0, 4, 1, 5), t1 = v128.shuffle<i32>(v0, v1, 2, 6, 3, 7);
+  const t2 = v128.shuffle<i32>(v2, v3, 0, 4, 1, 5), t3 = v128.shuffle<i32>(v2, v3, 2, 6, 3, 7);
+  v128.store(dst, v128.shuffle<i32>(t0, t2, 0, 1, 4, 5));
+  v128.store(dst + stride, v128.shuffle<i32>(t0, t2, 2, 3, 6, 7));
+  v128.store(dst + 2 * stride, v128.shuffle<i32>(t1, t3, 0, 1, 4, 5));
+  v128.store(dst + 3 * stride, v128.shuffle<i32>(t1, t3, 2, 3, 6, 7));
+}
+
 // Packs rows [p0, p0+kc) and columns [j0, j1) of op(B) (k x n) into panels of NR
-// columns: panel jp holds kc rows of NR floats, zero padded past j1.
+// columns: panel jp holds kc rows of NR floats, zero padded past j1. Full panels copy
+// vectors (B row-major: two per row; B transposed: 4x4 transposes); the last partial
+// panel goes element by element.
 function packB(b: usize, bp: usize, n: i32, k: i32, p0: i32, kc: i32, transB: bool, j0: i32, j1: i32): void {
   const panels = (j1 - j0 + NR - 1) / NR;
   for (let jp = 0; jp < panels; jp++) {
     const dst = bp + (<usize>(jp * kc * NR) << 2);
+    const jb = j0 + jp * NR;
+    if (jb + NR <= j1) {
+      if (!transB) {
+        let src = b + (<usize>(p0 * n + jb) << 2);
+        const step = <usize>n << 2;
+        for (let p = 0; p < kc; p++) {
+          const row = dst + (<usize>(p * NR) << 2);
+          v128.store(row, v128.load(src));
+          v128.store(row, v128.load(src, 16), 16);
+          src += step;
+        }
+        continue;
+      }
+      // Column jb + q of the panel is contiguous in B: b[(jb + q)*k + p0 + p].
+      const col = b + (<usize>(jb * k + p0) << 2), cs = <usize>k << 2;
+      let p = 0;
+      for (; p + 4 <= kc; p += 4) {
+        const s = col + (<usize>p << 2), d = dst + (<usize>(p * NR) << 2);
+        storeTransposed4(d, NR << 2, v128.load(s), v128.load(s + cs), v128.load(s + 2 * cs), v128.load(s + 3 * cs));
+        const s4 = s + 4 * cs;
+        storeTransposed4(d + 16, NR << 2, v128.load(s4), v128.load(s4 + cs), v128.load(s4 + 2 * cs), v128.load(s4 + 3 * cs));
+      }
+      for (; p < kc; p++) {
+        const row = dst + (<usize>(p * NR) << 2);
+        for (let q = 0; q < NR; q++) store<f32>(row + (<usize>q << 2), load<f32>(col + <usize>q * cs + (<usize>p << 2)));
+      }
+      continue;
+    }
     for (let p = 0; p < kc; p++) {
       const row = dst + (<usize>(p * NR) << 2);
       for (let q = 0; q < NR; q++) {
-        const j = j0 + jp * NR + q;
+        const j = jb + q;
         let v: f32 = 0;
         if (j < j1) {
           v = transB
@@ -38,14 +79,35 @@ function packB(b: usize, bp: usize, n: i32, k: i32, p0: i32, kc: i32, transB: bo
 }
 
 // Packs columns [p0, p0+kc) of op(A) for `rows` rows into panels of MR rows: panel i
-// holds kc groups of MR floats, zero padded past `rows`. `ld` is A's row stride.
+// holds kc groups of MR floats, zero padded past `rows`. `ld` is A's row stride. Full
+// panels of a transposed A copy their 6 contiguous floats per k; of a row-major A, read
+// row by row.
 function packA(a: usize, ap: usize, rows: i32, ld: i32, p0: i32, kc: i32, transA: bool): void {
   const panels = (rows + MR - 1) / MR;
   for (let ip = 0; ip < panels; ip++) {
     const dst = ap + (<usize>(ip * kc * MR) << 2);
+    const ib = ip * MR;
+    if (ib + MR <= rows) {
+      if (transA) {
+        let src = a + (<usize>(p0 * ld + ib) << 2);
+        const step = <usize>ld << 2;
+        for (let p = 0; p < kc; p++) {
+          const d = dst + (<usize>(p * MR) << 2);
+          v128.store(d, v128.load(src));
+          store<u64>(d, load<u64>(src, 16), 16);
+          src += step;
+        }
+      } else {
+        for (let r = 0; r < MR; r++) {
+          const src = a + (<usize>((ib + r) * ld + p0) << 2), d = dst + (<usize>r << 2);
+          for (let p = 0; p < kc; p++) store<f32>(d + (<usize>(p * MR) << 2), load<f32>(src + (<usize>p << 2)));
+        }
+      }
+      continue;
+    }
     for (let p = 0; p < kc; p++) {
       for (let r = 0; r < MR; r++) {
-        const i = ip * MR + r;
+        const i = ib + r;
         let v: f32 = 0;
         if (i < rows) {
           v = transA
@@ -181,4 +243,24 @@ export function f32_gemm(
       }
     }
   }
+}
+
+// The FMA ceiling: `iters` rounds of 12 independent multiply-adds on registers only (the
+// micro-kernel's 12 accumulators, 2 B vectors and 1 A splat), 96 flops a round, nothing
+// loaded or stored. Returns a lane of the sum so the work stays.
+export function f32_fma_peak(iters: i32, seed: f32): f32 {
+  const a = f32x4.splat(seed), b0 = f32x4.splat(seed * 0.5), b1 = f32x4.splat(seed * 0.25);
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+  let c40 = f32x4.splat(0), c41 = f32x4.splat(0), c50 = f32x4.splat(0), c51 = f32x4.splat(0);
+  for (let i = 0; i < iters; i++) {
+    c00 = madd(a, b0, c00); c01 = madd(a, b1, c01);
+    c10 = madd(a, b0, c10); c11 = madd(a, b1, c11);
+    c20 = madd(a, b0, c20); c21 = madd(a, b1, c21);
+    c30 = madd(a, b0, c30); c31 = madd(a, b1, c31);
+    c40 = madd(a, b0, c40); c41 = madd(a, b1, c41);
+    c50 = madd(a, b0, c50); c51 = madd(a, b1, c51);
+  }
+  const s = f32x4.add(f32x4.add(f32x4.add(c00, c01), f32x4.add(c10, c11)), f32x4.add(f32x4.add(c20, c21), f32x4.add(c30, c31)));
+  return f32x4.extract_lane(f32x4.add(s, f32x4.add(f32x4.add(c40, c41), f32x4.add(c50, c51))), 0);
 }

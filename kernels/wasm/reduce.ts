@@ -1,7 +1,9 @@
 // Reductions over the middle axis of an [outer, mid, inner] view, and row-wise softmax,
-// log-softmax and cross-entropy, accumulating in f64. Results are stored flushed (flush.ts).
+// log-softmax and cross-entropy (softmax sums in f32 lanes, the others accumulate in f64).
+// Results are stored flushed (flush.ts).
 
-import { ftz } from "./flush";
+import { expx4 } from "./math";
+import { ftz, ftz4 } from "./flush";
 import { REDUCE_SUM } from "./_ids";
 
 // out[o*inner + i] = sum (REDUCE_SUM) or max (REDUCE_MAX) over q of x[(o*mid + q)*inner + i].
@@ -65,16 +67,41 @@ export function f32_reduce_mid(op: i32, x: usize, out: usize, outer: i32, mid: i
   return m == -Infinity ? 0 : m;
 }
 
+// Row-wise softmax (or log-softmax): e = exp(x - max) 4 lanes at a time (expx4), written
+// out and summed in f32 lanes, then scaled by 1/Σe (softmax) or replaced by x - max - log Σe.
 export function f32_softmax_rows(x: usize, out: usize, rows: i32, cols: i32, log: bool): void {
   for (let r = 0; r < rows; r++) {
     const xr = x + (<usize>(r * cols) << 2), orow = out + (<usize>(r * cols) << 2);
-    const m = rowMax(xr, cols);
-    let s: f64 = 0;
-    for (let c = 0; c < cols; c++) s += Math.exp(<f64>load<f32>(xr + (<usize>c << 2)) - m);
-    const lse = Math.log(s);
-    for (let c = 0; c < cols; c++) {
-      const v = <f64>load<f32>(xr + (<usize>c << 2)) - m;
-      store<f32>(orow + (<usize>c << 2), ftz(<f32>(log ? v - lse : Math.exp(v) / s)));
+    const m = <f32>rowMax(xr, cols), m4 = f32x4.splat(m);
+    let acc = f32x4.splat(0);
+    let c = 0;
+    for (; c + 4 <= cols; c += 4) {
+      const o = <usize>c << 2, e = expx4(f32x4.sub(v128.load(xr + o), m4));
+      v128.store(orow + o, e);
+      acc = f32x4.add(acc, e);
+    }
+    let s: f32 = f32x4.extract_lane(acc, 0) + f32x4.extract_lane(acc, 1) + f32x4.extract_lane(acc, 2) + f32x4.extract_lane(acc, 3);
+    for (; c < cols; c++) {
+      const o = <usize>c << 2, e = Mathf.exp(load<f32>(xr + o) - m);
+      store<f32>(orow + o, e);
+      s += e;
+    }
+    if (log) {
+      const lse = m + <f32>Math.log(<f64>s);
+      for (c = 0; c < cols; c++) {
+        const o = <usize>c << 2;
+        store<f32>(orow + o, ftz(load<f32>(xr + o) - lse));
+      }
+      continue;
+    }
+    const inv = f32x4.splat(1 / s);
+    for (c = 0; c + 4 <= cols; c += 4) {
+      const o = <usize>c << 2;
+      v128.store(orow + o, ftz4(f32x4.mul(v128.load(orow + o), inv)));
+    }
+    for (; c < cols; c++) {
+      const o = <usize>c << 2;
+      store<f32>(orow + o, ftz(load<f32>(orow + o) * (1 / s)));
     }
   }
 }

@@ -1,5 +1,6 @@
 /**
- * Convolutions of the Wasm backend: im2col + GEMM per image and group (batch-parallel on
+ * Convolutions of the Wasm backend: ungrouped ones as one GEMM over a chunk of images
+ * (conv_batched.ts), grouped ones as im2col + GEMM per image and group (batch-parallel on
  * the thread pool when large), direct SIMD kernels for depthwise convolutions, and both
  * gradients.
  *
@@ -12,6 +13,7 @@ import { convGradInputJob, convImagesJob, dwconvJob, isDirectConv } from "./jobs
 import type { ThreadPool } from "./thread_pool.ts";
 import { PARALLEL_FLOPS, type WasmContext } from "./context.ts";
 import type { Gemm } from "./matmul.ts";
+import { batchedConv } from "./conv_batched.ts";
 
 /** A 1×1, stride-1, unpadded convolution reads its input as the im2col matrix. */
 const direct = (p: Conv2dParams) => isDirectConv(p.kh, p.kw, p.sh, p.sw, p.ph, p.pw);
@@ -22,8 +24,9 @@ export function convKernels(
   gemm: Gemm,
 ): Pick<Backend, "conv2d" | "conv2dGradInput" | "conv2dGradWeight"> {
   const { k, ws, view, flushed, scratch, scratches, parallel, memory } = ctx;
+  const batched = batchedConv(ctx, gemm);
   const im2col = (x: number, col: number, cn: number, p: Conv2dParams) =>
-    k.f32_im2col(x, col, cn, p.h, p.w, p.kh, p.kw, p.oh, p.ow, p.sh, p.sw, p.ph, p.pw);
+    k.f32_im2col(x, col, cn, p.h, p.w, p.kh, p.kw, p.oh, p.ow, p.sh, p.sw, p.ph, p.pw, p.oh * p.ow);
   /** Calls `fn` per image and group with a column buffer of `cg·kh·kw × oh·ow` floats. */
   const convGroups = (
     p: Conv2dParams,
@@ -52,6 +55,7 @@ export function convKernels(
   return {
     conv2d: (x, wt, out, p) => {
       const X = ws(x), W = ws(wt), Y = ws(out);
+      if (p.groups === 1) return batched.forward(X.ptr, W.ptr, Y.ptr, p);
       const cg = p.c / p.groups, og = p.o / p.groups, kk = cg * p.kh * p.kw, ohw = p.oh * p.ow;
       const [pool, parts] = imageParts(p, 2 * p.n * p.o * ohw * kk);
       const per = Math.ceil(p.n / parts);
@@ -129,6 +133,7 @@ export function convKernels(
         return;
       }
       const D = ws(dy), W = ws(wt), DX = ws(dx);
+      if (p.groups === 1) return batched.gradInput(D.ptr, W.ptr, DX.ptr, p);
       view(dx).fill(0);
       const cg = p.c / p.groups, og = p.o / p.groups, kk = cg * p.kh * p.kw, ohw = p.oh * p.ow;
       const [pool, parts] = imageParts(p, 2 * p.n * p.o * ohw * kk);
@@ -183,6 +188,7 @@ export function convKernels(
         return;
       }
       const X = ws(x), D = ws(dy), DW = ws(dw);
+      if (p.groups === 1) return batched.gradWeight(X.ptr, D.ptr, DW.ptr, p);
       view(dw).fill(0);
       const og0 = p.o / p.groups, kk0 = (p.c / p.groups) * p.kh * p.kw;
       scratch(og0 * kk0 * 4, (tmp) => {

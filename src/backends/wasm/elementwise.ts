@@ -86,9 +86,29 @@ function broadcastRunsWith(
   return true;
 }
 
+/**
+ * `[outer, mid, inner]` when `small` (padded to the output's rank) equals the output on one
+ * contiguous block of axes and is 1 elsewhere, with elements before and after that block
+ * (a per-channel operand of NCHW maps: outer = N, mid = C, inner = H·W); else null.
+ */
+export function midBlock(small: Shape, out: Shape): [number, number, number] | null {
+  const r = out.length, s = [...new Array(r - small.length).fill(1), ...small];
+  let lo = 0, hi = r;
+  while (lo < r && s[lo] === 1) lo++;
+  while (hi > lo && s[hi - 1] === 1) hi--;
+  if (lo === hi) return null;
+  for (let i = lo; i < hi; i++) if (s[i] !== out[i]) return null;
+  const prod = (a: number, b: number) => out.slice(a, b).reduce((p, q) => p * q, 1);
+  const [outer, mid, inner] = [prod(0, lo), prod(lo, hi), prod(hi, r)];
+  return inner > 1 ? [outer, mid, inner] : null;
+}
+
 /** The elementwise part of the backend. */
 export function elementwiseKernels(ctx: WasmContext): Pick<Backend, "unary" | "binary" | "scalar"> {
   const { k, ws, view, flushed, memory } = ctx;
+  /** The mid block of the smaller operand when the other one is full-size. */
+  const midOf = (aShape: Shape, bShape: Shape, outShape: Shape) =>
+    sizeOf(aShape) === sizeOf(outShape) ? midBlock(bShape, outShape) : midBlock(aShape, outShape);
   return {
     unary: (kind, x, out) =>
       k.f32_vunary__wasmsimd(UNARY_IDS[kind], ws(x).ptr, ws(out).ptr, x.size),
@@ -138,6 +158,10 @@ export function elementwiseKernels(ctx: WasmContext): Pick<Backend, "unary" | "b
         for (let r = x.size; r < n; r += x.size) {
           bytes.copyWithin(O.ptr + 4 * r, O.ptr, O.ptr + 4 * x.size);
         }
+      } else if (n > 0 && (A.size === n || B.size === n) && midOf(aShape, bShape, outShape)) {
+        const [outer, mid, inner] = midOf(aShape, bShape, outShape)!;
+        const op = BINARY_IDS[kind];
+        k.f32_vbinary_mid__wasmsimd(op, A.ptr, B.ptr, O.ptr, outer, mid, inner, +(B.size === n));
       } else if (
         !broadcastRunsWith(
           k,

@@ -237,7 +237,22 @@ export function runJob(k: KernelExports, job: ArrayLike<number>): void {
           0,
         );
         if (!g.direct) {
-          k.f32_col2im(g.col, g.xg, g.cg, g.h, g.w, g.kh, g.kw, g.oh, g.ow, g.sh, g.sw, g.ph, g.pw);
+          k.f32_col2im(
+            g.col,
+            g.xg,
+            g.cg,
+            g.h,
+            g.w,
+            g.kh,
+            g.kw,
+            g.oh,
+            g.ow,
+            g.sh,
+            g.sw,
+            g.ph,
+            g.pw,
+            g.ohw,
+          );
         }
       });
     case JOB.dwconv:
