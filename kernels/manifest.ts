@@ -142,8 +142,8 @@ export interface WasmKernelSpec {
 
 const IM2COL =
   "(x: usize, col: usize, cn: i32, h: i32, w: i32, kh: i32, kw: i32, oh: i32, ow: i32, sh: i32, sw: i32, ph: i32, pw: i32): void";
-/** im2col / col2im with col's row stride `ld` (floats). */
-const IM2COL_LD = IM2COL.replace("): void", ", ld: i32): void");
+/** im2col / col2im of `images` images side by side, col's row stride `ld` (floats). */
+const IM2COL_LD = IM2COL.replace("): void", ", ld: i32, images: i32): void");
 
 /** Every function the Wasm kernel module exports (it also re-exports its imported memory). */
 export const WASM_KERNELS: readonly WasmKernelSpec[] = [
@@ -173,7 +173,7 @@ export const WASM_KERNELS: readonly WasmKernelSpec[] = [
   {
     name: "f32_im2col",
     signature: IM2COL_LD,
-    doc: "im2col of channels [0, cn) of one image, col rows `ld` floats apart.",
+    doc: "im2col of channels [0, cn) of `images` images side by side, col rows `ld` floats apart.",
   },
   {
     name: "f32_im2col_packed",
@@ -183,7 +183,7 @@ export const WASM_KERNELS: readonly WasmKernelSpec[] = [
   {
     name: "f32_col2im",
     signature: IM2COL_LD.replace("x: usize, col: usize", "col: usize, dx: usize"),
-    doc: "The adjoint of im2col: adds columns (rows `ld` floats apart) into the image.",
+    doc: "The adjoint of im2col: adds columns (rows `ld` floats apart) into the images.",
   },
   {
     name: "f32_copy_rows",
@@ -193,8 +193,8 @@ export const WASM_KERNELS: readonly WasmKernelSpec[] = [
   },
   {
     name: "f32_swap_axes01",
-    signature: "(src: usize, dst: usize, n0: i32, n1: i32, blk: i32): void",
-    doc: "Copies `[n0, n1, blk]` at src to `[n1, n0, blk]` at dst.",
+    signature: "(src: usize, dst: usize, n0: i32, n1: i32, blk: i32, ld0: i32): void",
+    doc: "Copies `[n0, n1, blk]` at src to rows [0, n0) of `[n1, ld0, blk]` at dst.",
   },
   {
     name: "f32_dwconv2d__wasmsimd",
@@ -205,8 +205,9 @@ export const WASM_KERNELS: readonly WasmKernelSpec[] = [
   {
     name: "f32_dwconv2d_grad_weight__wasmsimd",
     signature:
-      "(x: usize, dy: usize, dw: usize, planes: i32, c: i32, h: i32, w: i32, kh: i32, kw: i32, oh: i32, ow: i32, ph: i32, pw: i32, pad: usize): void",
-    doc: "Weight gradient of a stride-1 depthwise convolution (adds into dw).",
+      "(x: usize, dy: usize, dw: usize, planes: i32, c: i32, h: i32, w: i32, kh: i32, kw: i32, oh: i32, ow: i32, ph: i32, pw: i32, pad: usize, groupPlanes: i32): void",
+    doc:
+      "Weight gradient of a stride-1 depthwise convolution (adds into dw; each `groupPlanes` planes into their own partial).",
   },
   {
     name: "f32_vbinary__wasmsimd",

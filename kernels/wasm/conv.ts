@@ -14,7 +14,14 @@ import { ftz, ftz4 } from "./flush";
 // col[(ci*kh + i)*kw + j, y*ow + x] = x[ci, y*sh - ph + i, x*sw - pw + j] (0 outside) for
 // channels [0, cn) of the image at `x` (channel stride h*w); `ld` is col's row stride in
 // floats (oh*ow for one image; images side by side in one matrix use a larger one).
-export function f32_im2col(x: usize, col: usize, cn: i32, h: i32, w: i32, kh: i32, kw: i32, oh: i32, ow: i32, sh: i32, sw: i32, ph: i32, pw: i32, ld: i32): void {
+// `images` images in a row: image b reads x + b*cn*h*w and fills columns [b*oh*ow, ...).
+export function f32_im2col(x: usize, col: usize, cn: i32, h: i32, w: i32, kh: i32, kw: i32, oh: i32, ow: i32, sh: i32, sw: i32, ph: i32, pw: i32, ld: i32, images: i32): void {
+  for (let b = 0; b < images; b++) {
+    im2colImage(x + (<usize>(b * cn * h * w) << 2), col + (<usize>(b * oh * ow) << 2), cn, h, w, kh, kw, oh, ow, sh, sw, ph, pw, ld);
+  }
+}
+
+function im2colImage(x: usize, col: usize, cn: i32, h: i32, w: i32, kh: i32, kw: i32, oh: i32, ow: i32, sh: i32, sw: i32, ph: i32, pw: i32, ld: i32): void {
   const ohw = ld;
   for (let ci = 0; ci < cn; ci++) {
     const plane = x + (<usize>(ci * h * w) << 2);
@@ -39,8 +46,15 @@ export function f32_im2col(x: usize, col: usize, cn: i32, h: i32, w: i32, kh: i3
   }
 }
 
-// The adjoint: dx[ci, iy, ix] += col[...] for every tap inside the image (`ld` as above).
-export function f32_col2im(col: usize, dx: usize, cn: i32, h: i32, w: i32, kh: i32, kw: i32, oh: i32, ow: i32, sh: i32, sw: i32, ph: i32, pw: i32, ld: i32): void {
+// The adjoint: dx[ci, iy, ix] += col[...] for every tap inside the image (`ld` and `images`
+// as above).
+export function f32_col2im(col: usize, dx: usize, cn: i32, h: i32, w: i32, kh: i32, kw: i32, oh: i32, ow: i32, sh: i32, sw: i32, ph: i32, pw: i32, ld: i32, images: i32): void {
+  for (let b = 0; b < images; b++) {
+    col2imImage(col + (<usize>(b * oh * ow) << 2), dx + (<usize>(b * cn * h * w) << 2), cn, h, w, kh, kw, oh, ow, sh, sw, ph, pw, ld);
+  }
+}
+
+function col2imImage(col: usize, dx: usize, cn: i32, h: i32, w: i32, kh: i32, kw: i32, oh: i32, ow: i32, sh: i32, sw: i32, ph: i32, pw: i32, ld: i32): void {
   const ohw = ld;
   for (let ci = 0; ci < cn; ci++) {
     const plane = dx + (<usize>(ci * h * w) << 2);
@@ -64,15 +78,16 @@ export function f32_col2im(col: usize, dx: usize, cn: i32, h: i32, w: i32, kh: i
   }
 }
 
-// Swaps the two leading axes of `[n0, n1, blk]` into `[n1, n0, blk]` (e.g. NCHW images to
-// one channel-major matrix CNHW and back): dst[(j*n0 + i)*blk + t] = src[(i*n1 + j)*blk + t].
-// A plain copy, so nothing to flush.
-export function f32_swap_axes01(src: usize, dst: usize, n0: i32, n1: i32, blk: i32): void {
+// Swaps the two leading axes of `[n0, n1, blk]` into `[n1, ld0, blk]` (e.g. NCHW images to
+// one channel-major matrix CNHW and back): dst[(j*ld0 + i)*blk + t] = src[(i*n1 + j)*blk + t]
+// for i < n0 (ld0 = n0 for the whole tensor; a larger one writes rows [0, n0) of a longer
+// destination, so threads can split i). A plain copy, so nothing to flush.
+export function f32_swap_axes01(src: usize, dst: usize, n0: i32, n1: i32, blk: i32, ld0: i32): void {
   const bytes = <usize>blk << 2;
   if (blk >= 4) {
     for (let i = 0; i < n0; i++) {
       const s = src + <usize>(i * n1) * bytes;
-      for (let j = 0; j < n1; j++) memory.copy(dst + <usize>(j * n0 + i) * bytes, s + <usize>j * bytes, bytes);
+      for (let j = 0; j < n1; j++) memory.copy(dst + <usize>(j * ld0 + i) * bytes, s + <usize>j * bytes, bytes);
     }
     return;
   }
@@ -81,7 +96,7 @@ export function f32_swap_axes01(src: usize, dst: usize, n0: i32, n1: i32, blk: i
     const i1 = min(n0, i0 + 8);
     for (let j = 0; j < n1; j++) {
       for (let i = i0; i < i1; i++) {
-        const s = src + (<usize>((i * n1 + j) * blk) << 2), d = dst + (<usize>((j * n0 + i) * blk) << 2);
+        const s = src + (<usize>((i * n1 + j) * blk) << 2), d = dst + (<usize>((j * ld0 + i) * blk) << 2);
         for (let t = 0; t < blk; t++) store<f32>(d + (<usize>t << 2), load<f32>(s + (<usize>t << 2)));
       }
     }
@@ -266,8 +281,10 @@ export function f32_dwconv2d__wasmsimd(x: usize, wt: usize, out: usize, planes: 
 // xpad[p, y + i, x + j] over planes p (channel p % c). `pad` as in f32_dwconv2d__wasmsimd.
 // Kernels up to 8 wide run a kernel row at a time in two vectors over j (one splat of
 // dy[y, x] feeds both); wider ones a tap at a time, vectors over x. Either way only the
-// output rows y whose input row y + i is inside the image are visited.
-export function f32_dwconv2d_grad_weight__wasmsimd(x: usize, dy: usize, dw: usize, planes: i32, c: i32, h: i32, w: i32, kh: i32, kw: i32, oh: i32, ow: i32, ph: i32, pw: i32, pad: usize): void {
+// output rows y whose input row y + i is inside the image are visited. Planes [g*groupPlanes,
+// (g+1)*groupPlanes) add into partial g, the filters at dw + g*c*kh*kw (groupPlanes ≥ planes:
+// one sum), so a caller can fix the summation order whatever the thread count.
+export function f32_dwconv2d_grad_weight__wasmsimd(x: usize, dy: usize, dw: usize, planes: i32, c: i32, h: i32, w: i32, kh: i32, kw: i32, oh: i32, ow: i32, ph: i32, pw: i32, pad: usize, groupPlanes: i32): void {
   const PH = h + 2 * ph, PWd = w + 2 * pw;
   memory.fill(pad, 0, <usize>(PH * PWd + 16) << 2);
   for (let p = 0; p < planes; p++) {
@@ -276,7 +293,7 @@ export function f32_dwconv2d_grad_weight__wasmsimd(x: usize, dy: usize, dw: usiz
       memory.copy(pad + (<usize>((y + ph) * PWd + pw) << 2), src + (<usize>(y * w) << 2), <usize>w << 2);
     }
     const g = dy + (<usize>(p * oh * ow) << 2);
-    const k = dw + (<usize>((p % c) * kh * kw) << 2);
+    const k = dw + (<usize>(((p / groupPlanes) * c + p % c) * kh * kw) << 2);
     for (let i = 0; i < kh; i++) {
       const y0 = max(0, ph - i), y1 = min(oh, ph + h - i);
       if (y0 >= y1) continue;

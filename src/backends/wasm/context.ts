@@ -19,6 +19,9 @@ import { WasmStorage } from "./storage.ts";
 /** GEMMs and convolutions below this many flops stay on the calling thread. */
 export const PARALLEL_FLOPS = 1 << 21;
 
+/** Elementwise work below this many elements stays on the calling thread. */
+export const PARALLEL_ELEMENTS = 1 << 16;
+
 /** The shared state and helpers of one Wasm backend. */
 export interface WasmContext {
   /** The kernel build that runs. */
@@ -53,6 +56,17 @@ export interface WasmContext {
   withInts<T>(ints: Int32Array, fn: (ptr: number) => T): T;
   /** Runs `jobFor(i)` for i in [0, parts): part 0 here, the others on pool workers. */
   parallel(pool: ThreadPool | null, parts: number, jobFor: (i: number) => number[]): void;
+  /**
+   * Splits [0, n) into one range per thread (bounds multiples of `align`) when `work` is at
+   * least `min`, else one range, and runs the job record `jobFor(lo, hi)` of each.
+   */
+  split(
+    n: number,
+    work: number,
+    jobFor: (lo: number, hi: number) => number[],
+    align?: number,
+    min?: number,
+  ): void;
 }
 
 /** Options of a context (see `WasmBackendOptions`). */
@@ -155,6 +169,12 @@ export function createWasmContext(opts: WasmContextOptions): WasmContext {
         Array.from({ length: parts - 1 }, (_, i) => jobFor(i + 1)),
         () => runJob(k, jobFor(0)),
       );
+    },
+    split: (n, work, jobFor, align = 1, min = PARALLEL_ELEMENTS) => {
+      const pool = work >= min && n >= 2 * align ? ctx.pool.active() : null;
+      const parts = pool ? Math.min(pool.size + 1, Math.floor(n / align)) : 1;
+      const step = Math.ceil(n / parts / align) * align;
+      ctx.parallel(pool, parts, (i) => jobFor(Math.min(n, i * step), Math.min(n, (i + 1) * step)));
     },
   };
   return ctx;

@@ -12,6 +12,7 @@ import { binaryLoop, isTrailing } from "../js/elementwise.ts";
 import { expandInto } from "../js/expand.ts";
 import type { KernelExports } from "./loader.ts";
 import type { WasmContext } from "./context.ts";
+import { callJob } from "./jobs.ts";
 
 /**
  * Broadcasting binary op as runs over the innermost axes where both operands advance
@@ -109,18 +110,62 @@ export function elementwiseKernels(ctx: WasmContext): Pick<Backend, "unary" | "b
   /** The mid block of the smaller operand when the other one is full-size. */
   const midOf = (aShape: Shape, bShape: Shape, outShape: Shape) =>
     sizeOf(aShape) === sizeOf(outShape) ? midBlock(bShape, outShape) : midBlock(aShape, outShape);
+  /**
+   * `f32_vbinary` of `n` elements whose repeated operand has `m` (m = n: same shape), split
+   * across threads by whole rows of m.
+   */
+  const vbinary = (
+    op: number,
+    a: number,
+    b: number,
+    out: number,
+    n: number,
+    m: number,
+    rowIsA: boolean,
+  ) => {
+    const rows = n / m;
+    if (rows === 1) {
+      return ctx.split(
+        n,
+        n,
+        (lo, hi) =>
+          callJob("f32_vbinary__wasmsimd", [
+            op,
+            a + 4 * lo,
+            b + 4 * lo,
+            out + 4 * lo,
+            hi - lo,
+            hi - lo,
+            0,
+          ]),
+        4,
+      );
+    }
+    ctx.split(rows, n, (lo, hi) => {
+      const off = 4 * lo * m;
+      const [pa, pb] = rowIsA ? [a, b + off] : [a + off, b];
+      return callJob("f32_vbinary__wasmsimd", [op, pa, pb, out + off, (hi - lo) * m, m, +rowIsA]);
+    });
+  };
   return {
-    unary: (kind, x, out) =>
-      k.f32_vunary__wasmsimd(UNARY_IDS[kind], ws(x).ptr, ws(out).ptr, x.size),
+    unary: (kind, x, out) => {
+      const X = ws(x).ptr, O = ws(out).ptr, op = UNARY_IDS[kind];
+      ctx.split(
+        x.size,
+        x.size,
+        (lo, hi) => callJob("f32_vunary__wasmsimd", [op, X + 4 * lo, O + 4 * lo, hi - lo]),
+        4,
+      );
+    },
     binary: (kind, a, aShape, b, bShape, out, outShape) => {
       const n = sizeOf(outShape);
       const A = ws(a), B = ws(b), O = ws(out);
       if (n > 0 && A.size === n && B.size === n) {
-        k.f32_vbinary__wasmsimd(BINARY_IDS[kind], A.ptr, B.ptr, O.ptr, n, n, 0);
+        vbinary(BINARY_IDS[kind], A.ptr, B.ptr, O.ptr, n, n, false);
       } else if (n > 0 && A.size === n && B.size > 0 && isTrailing(bShape, outShape)) {
-        k.f32_vbinary__wasmsimd(BINARY_IDS[kind], A.ptr, B.ptr, O.ptr, n, B.size, 0);
+        vbinary(BINARY_IDS[kind], A.ptr, B.ptr, O.ptr, n, B.size, false);
       } else if (n > 0 && B.size === n && A.size > 0 && isTrailing(aShape, outShape)) {
-        k.f32_vbinary__wasmsimd(BINARY_IDS[kind], A.ptr, B.ptr, O.ptr, n, A.size, 1);
+        vbinary(BINARY_IDS[kind], A.ptr, B.ptr, O.ptr, n, A.size, true);
       } else if (
         n > 0 && kind !== "div" && (A.size === 1 || B.size === 1) && A.size + B.size - 1 <= n
       ) {
@@ -160,8 +205,21 @@ export function elementwiseKernels(ctx: WasmContext): Pick<Backend, "unary" | "b
         }
       } else if (n > 0 && (A.size === n || B.size === n) && midOf(aShape, bShape, outShape)) {
         const [outer, mid, inner] = midOf(aShape, bShape, outShape)!;
-        const op = BINARY_IDS[kind];
-        k.f32_vbinary_mid__wasmsimd(op, A.ptr, B.ptr, O.ptr, outer, mid, inner, +(B.size === n));
+        const op = BINARY_IDS[kind], smallIsA = B.size === n;
+        ctx.split(outer, n, (lo, hi) => {
+          const off = 4 * lo * mid * inner;
+          const [pa, pb] = smallIsA ? [A.ptr, B.ptr + off] : [A.ptr + off, B.ptr];
+          return callJob("f32_vbinary_mid__wasmsimd", [
+            op,
+            pa,
+            pb,
+            O.ptr + off,
+            hi - lo,
+            mid,
+            inner,
+            +smallIsA,
+          ]);
+        });
       } else if (
         !broadcastRunsWith(
           k,

@@ -10,7 +10,26 @@ import type { Conv2dParams } from "../backend.ts";
 import type { KernelExports } from "./loader.ts";
 
 /** Job kinds. */
-export const JOB = { gemm: 0, convImages: 1, dwconv: 2, convGradInput: 3 } as const;
+export const JOB = { gemm: 0, convImages: 1, dwconv: 2, convGradInput: 3, call: 4 } as const;
+
+/** Kernels a call record may name (integer arguments only: pointers, sizes, ids, 0/1 flags). */
+export const CALLABLE = [
+  "f32_vunary__wasmsimd",
+  "f32_vbinary__wasmsimd",
+  "f32_vbinary_mid__wasmsimd",
+  "f32_swap_axes01",
+  "f32_im2col",
+  "f32_col2im",
+  "f32_dwconv2d_grad_weight__wasmsimd",
+] as const;
+
+/** A kernel a call record may name. */
+export type CallableKernel = typeof CALLABLE[number];
+
+/** The record of one kernel call `name(...args)`. */
+export function callJob(name: CallableKernel, args: readonly number[]): number[] {
+  return [JOB.call, CALLABLE.indexOf(name), args.length, ...args];
+}
 
 /** GEMM block rows [i0, i1) × columns [j0, j1) of C (`f32_gemm` arguments). */
 export interface GemmBlock {
@@ -252,12 +271,17 @@ export function runJob(k: KernelExports, job: ArrayLike<number>): void {
             g.ph,
             g.pw,
             g.ohw,
+            1,
           );
         }
       });
     case JOB.dwconv:
       (k.f32_dwconv2d__wasmsimd as NumericKernel)(...args(16));
       return;
+    case JOB.call: {
+      const fn = k[CALLABLE[job[1]]] as NumericKernel;
+      return fn(...Array.from({ length: job[2] }, (_, i) => job[i + 3]));
+    }
     default:
       throw new Error(`wasm backend: unknown job kind ${job[0]}`);
   }

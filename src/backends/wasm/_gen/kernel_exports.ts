@@ -18,20 +18,20 @@ export interface KernelExports {
   f32_gemm(a: number, b: number, c: number, m: number, n: number, k: number, transA: number, transB: number, scratch: number, i0: number, i1: number, j0: number, j1: number, bPacked: number): void;
   /** `iters` rounds of 12 register-only vector multiply-adds (96 flops each): the FMA ceiling. */
   f32_fma_peak(iters: number, seed: number): number;
-  /** im2col of channels [0, cn) of one image, col rows `ld` floats apart. */
-  f32_im2col(x: number, col: number, cn: number, h: number, w: number, kh: number, kw: number, oh: number, ow: number, sh: number, sw: number, ph: number, pw: number, ld: number): void;
+  /** im2col of channels [0, cn) of `images` images side by side, col rows `ld` floats apart. */
+  f32_im2col(x: number, col: number, cn: number, h: number, w: number, kh: number, kw: number, oh: number, ow: number, sh: number, sw: number, ph: number, pw: number, ld: number, images: number): void;
   /** im2col written in the GEMM's packed-B layout. */
   f32_im2col_packed(x: number, bp: number, cn: number, h: number, w: number, kh: number, kw: number, oh: number, ow: number, sh: number, sw: number, ph: number, pw: number): void;
-  /** The adjoint of im2col: adds columns (rows `ld` floats apart) into the image. */
-  f32_col2im(col: number, dx: number, cn: number, h: number, w: number, kh: number, kw: number, oh: number, ow: number, sh: number, sw: number, ph: number, pw: number, ld: number): void;
+  /** The adjoint of im2col: adds columns (rows `ld` floats apart) into the images. */
+  f32_col2im(col: number, dx: number, cn: number, h: number, w: number, kh: number, kw: number, oh: number, ow: number, sh: number, sw: number, ph: number, pw: number, ld: number, images: number): void;
   /** Copies `rows` rows of `len` floats between row strides `srcStride` and `dstStride`. */
   f32_copy_rows(src: number, dst: number, rows: number, len: number, srcStride: number, dstStride: number): void;
-  /** Copies `[n0, n1, blk]` at src to `[n1, n0, blk]` at dst. */
-  f32_swap_axes01(src: number, dst: number, n0: number, n1: number, blk: number): void;
+  /** Copies `[n0, n1, blk]` at src to rows [0, n0) of `[n1, ld0, blk]` at dst. */
+  f32_swap_axes01(src: number, dst: number, n0: number, n1: number, blk: number, ld0: number): void;
   /** Depthwise convolution of `planes` planes (channel = plane mod c). */
   f32_dwconv2d__wasmsimd(x: number, wt: number, out: number, planes: number, c: number, h: number, w: number, kh: number, kw: number, oh: number, ow: number, sh: number, sw: number, ph: number, pw: number, pad: number): void;
-  /** Weight gradient of a stride-1 depthwise convolution (adds into dw). */
-  f32_dwconv2d_grad_weight__wasmsimd(x: number, dy: number, dw: number, planes: number, c: number, h: number, w: number, kh: number, kw: number, oh: number, ow: number, ph: number, pw: number, pad: number): void;
+  /** Weight gradient of a stride-1 depthwise convolution (adds into dw; each `groupPlanes` planes into their own partial). */
+  f32_dwconv2d_grad_weight__wasmsimd(x: number, dy: number, dw: number, planes: number, c: number, h: number, w: number, kh: number, kw: number, oh: number, ow: number, ph: number, pw: number, pad: number, groupPlanes: number): void;
   /** Binary op `op` (BINARY_IDS) of n elements; the operand of m elements repeats per row. */
   f32_vbinary__wasmsimd(op: number, a: number, b: number, out: number, n: number, m: number, rowIsA: number): void;
   /** Binary op of `[outer, mid, inner]` with an operand of `[mid]` (broadcast over the rest). */
