@@ -19,7 +19,9 @@
  * With `--compare`, each round runs the PyTorch side (one process per network and thread
  * count, its line read back) and then squeeze's, and a side-by-side table ends the output:
  * images per wall-clock second and per CPU-second (the CPU time of all of a process's
- * threads; steadier on a loaded machine) and the squeeze ÷ PyTorch ratios.
+ * threads; steadier on a loaded machine) and the squeeze ÷ PyTorch ratios. A memory table
+ * follows the JSON lines: the Wasm arena's peak live bytes over the steps, the weights,
+ * gradients and AdamW state alone, and the Wasm memory's size.
  *
  *   deno task bench:train                          # all networks, both sides, threads 1 and 2
  *   deno task bench:train --models lenet --seconds 3
@@ -235,6 +237,8 @@ interface Measured {
   line: Line;
   perCpuSecond: number;
   info: string;
+  /** Squeeze only: the arena's peak live bytes and the Wasm memory's size. */
+  memory?: { peak: number; memoryBytes: number; stateBytes: number };
 }
 
 /** Squeeze's images/s training `name` on a Wasm backend of `threads` threads. */
@@ -271,11 +275,14 @@ function squeezeImagesPerS(name: ModelName, threads: number): Measured {
     } while (elapsed < seconds);
     const used = process.cpuUsage(cpu), cpuSeconds = (used.user + used.system) / 1e6;
     for (const b of pool) b.x.dispose();
+    const { peak, memoryBytes } = raw.memoryStats();
     const images = Math.round((steps * cfg.batch / elapsed) * 100) / 100;
     if (values.profile) printProfile(name, threads, steps, elapsed);
     return {
       line: { model: name, threads, images_per_s: images },
       perCpuSecond: steps * cfg.batch / cpuSeconds,
+      // weights, gradients and AdamW's two moments, float32
+      memory: { peak, memoryBytes, stateBytes: 16 * count },
       info: `train_bench ${name}: wasm ${backend.variant}, ${backend.capabilities.threads} ` +
         `thread(s), ${count} parameters, ${steps} timed steps in ${elapsed.toFixed(2)} s`,
     };
@@ -349,6 +356,7 @@ function load(): string {
 // network and thread count) so that a change of the machine's load falls on both.
 const loadBefore = load();
 const best = new Map<string, { wall: number; cpu: number }>();
+const memory = new Map<string, NonNullable<Measured["memory"]>>();
 const keep = (side: string, m: Measured) => {
   const k = `${side}:${m.line.model}:${m.line.threads}`, b = best.get(k);
   best.set(k, {
@@ -373,6 +381,7 @@ for (let r = 0; r < repeats; r++) {
           `${m.perCpuSecond.toFixed(2)} images per CPU-second`,
       );
       keep("squeeze", m);
+      memory.set(`${name}:${t}`, m.memory!);
     }
   }
 }
@@ -380,6 +389,22 @@ for (const name of models) {
   for (const t of threadCounts) {
     const images_per_s = best.get(`squeeze:${name}:${t}`)!.wall;
     console.log(formatLine({ model: name, threads: t, images_per_s }));
+  }
+}
+const mib = (b: number) => (b / 2 ** 20).toFixed(1);
+console.log(
+  "\nSqueeze's memory in a training step (Wasm arena, MiB; peak = most bytes live at once " +
+    "over the warm-up and timed steps, including the batches, weights, gradients and AdamW " +
+    "state; state = those last three alone)",
+);
+console.log("| model | threads | peak live | weights + grads + AdamW | Wasm memory |");
+console.log("|---|---:|---:|---:|---:|");
+for (const name of models) {
+  for (const t of threadCounts) {
+    const m = memory.get(`${name}:${t}`)!;
+    console.log(
+      `| ${name} | ${t} | ${mib(m.peak)} | ${mib(m.stateBytes)} | ${mib(m.memoryBytes)} |`,
+    );
   }
 }
 if (values.compare) {

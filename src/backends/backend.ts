@@ -265,6 +265,12 @@ export interface Backend {
     eps: number,
     out: Storage,
   ): void;
+  /**
+   * Submits device work the backend has queued (optional: WebGPU collects commands in one
+   * encoder and submits on a read, a write, every 512 commands, or here; optimizers call
+   * it after each step, so a training step is one submit).
+   */
+  submit?(): void;
   /** Releases threads, devices or other resources the backend holds (optional). */
   dispose?(): void;
   /** In-place AdamW step on `param` with moment buffers `m`, `v`. */

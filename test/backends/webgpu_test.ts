@@ -183,3 +183,23 @@ Deno.test({
     await assert.rejects(() => x.data(), /device was lost.*use --backend wasm/);
   },
 });
+
+Deno.test({
+  name: "webgpu: a training step is one submit (commands collect in one encoder)",
+  ignore,
+  fn: () => {
+    const net = mlp([16, 8, 3], { seed: 1, backend: gpu! });
+    const opt = new AdamW(net.parameters(), { lr: 1e-3 });
+    const x = randn([8, 16], new Rng(2), { backend: gpu! });
+    const b = { x, y: Int32Array.of(0, 1, 2, 0, 1, 2, 0, 1) };
+    const queue = gpu!.device.queue, submit = queue.submit.bind(queue);
+    let submits = 0;
+    queue.submit = (buffers: GPUCommandBuffer[]) => (submits++, submit(buffers));
+    try {
+      tidy(() => stepTensors(net, b, { optimizer: opt })).forEach((t) => t.dispose());
+      assert.equal(submits, 1, "submits in one forward, backward and AdamW step");
+    } finally {
+      queue.submit = submit;
+    }
+  },
+});

@@ -97,6 +97,7 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
     capabilities,
     memoryStats: () => ctx.arena.stats(),
     dispose: () => ctx.pool.stop(),
+    submit: () => {}, // kernels run synchronously: nothing is ever queued
     parallelCalls: () => ctx.parallelCalls,
     ...memoryKernels(ctx),
     ...matmulKernels(ctx, gemm),

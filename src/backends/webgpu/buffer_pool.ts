@@ -1,7 +1,10 @@
 /**
  * GPU buffers reused by size: freed buffers go to a free list and the next request of the
  * same (256-byte rounded) size takes one, so a training step allocates nothing after the
- * first. Counts what is live for leak checks.
+ * first. A released buffer waits until the commands recorded so far are submitted
+ * ({@linkcode BufferPool.settle}): commands not yet submitted may still read it, and a
+ * queue write into a reused buffer would run before them. Counts what is live for leak
+ * checks.
  *
  * @module
  */
@@ -25,6 +28,7 @@ export interface PoolStats {
 export class BufferPool {
   readonly #device: GPUDevice;
   readonly #free = new Map<number, GPUBuffer[]>();
+  #waiting: GPUBuffer[] = [];
   #live = 0;
   #liveBytes = 0;
   #pooled = 0;
@@ -55,14 +59,22 @@ export class BufferPool {
     return buf;
   }
 
-  /** Returns a buffer to its free list. */
+  /** Returns a buffer to its free list once the recorded commands are submitted. */
   release(buf: GPUBuffer): void {
-    const list = this.#free.get(buf.size) ?? [];
-    list.push(buf);
-    this.#free.set(buf.size, list);
+    this.#waiting.push(buf);
     this.#live--;
     this.#liveBytes -= buf.size;
     this.#pooled++;
+  }
+
+  /** The commands recorded so far were submitted: released buffers become reusable. */
+  settle(): void {
+    for (const buf of this.#waiting) {
+      const list = this.#free.get(buf.size) ?? [];
+      list.push(buf);
+      this.#free.set(buf.size, list);
+    }
+    this.#waiting = [];
   }
 
   /** Current counts. */
@@ -77,6 +89,7 @@ export class BufferPool {
 
   /** Destroys the pooled buffers. */
   destroy(): void {
+    this.settle();
     for (const list of this.#free.values()) for (const b of list) b.destroy();
     this.#free.clear();
     this.#pooled = 0;

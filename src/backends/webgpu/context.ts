@@ -69,7 +69,17 @@ export interface GpuContext {
   ): void;
   /** New storage, cleared when `zero`. */
   newStorage(dtype: DType, size: number, zero: boolean): WebGpuStorage;
+  /**
+   * The command encoder that collects this backend's work (dispatches, copies, clears)
+   * until {@linkcode GpuContext.flush}: one submit per training step instead of one per op.
+   */
+  encoder(): GPUCommandEncoder;
+  /** Submits the collected commands (if any) and makes released buffers reusable. */
+  flush(): void;
 }
+
+/** Commands collected before a submit is forced (bounds the encoder's size). */
+const MAX_PENDING = 512;
 
 /** The context of a backend on `dev`. */
 export function createGpuContext(dev: WebGpuDevice): GpuContext {
@@ -113,6 +123,14 @@ export function createGpuContext(dev: WebGpuDevice): GpuContext {
     }
     return p;
   };
+  let open: GPUCommandEncoder | null = null, pending = 0;
+  const encoder = () => (open ??= device.createCommandEncoder());
+  const flush = () => {
+    if (open) device.queue.submit([open.finish()]);
+    open = null;
+    pending = 0;
+    pool.settle();
+  };
   const u32Buffer = (values: ArrayLike<number>) => {
     const data = Uint32Array.from(values);
     const b = pool.acquire(Math.max(4, data.byteLength));
@@ -153,29 +171,37 @@ export function createGpuContext(dev: WebGpuDevice): GpuContext {
       y = Math.ceil(x / 65535);
       x = 65535;
     }
-    const enc = device.createCommandEncoder();
+    const enc = encoder();
     const pass = enc.beginComputePass();
     pass.setPipeline(p);
     pass.setBindGroup(0, bindGroup);
     pass.dispatchWorkgroups(x, y, z);
     pass.end();
     for (const [t, b] of temps) enc.copyBufferToBuffer(t, 0, b, 0, b.size);
-    device.queue.submit([enc.finish()]);
     pool.release(prmBuf);
     for (const [t] of temps) pool.release(t);
+    if (++pending >= MAX_PENDING) flush();
   };
   const newStorage = (dtype: DType, size: number, zero: boolean): WebGpuStorage => {
     if (dtype !== "float32") {
       throw new RangeError(`webgpu: dtype ${dtype} is not supported (float32 only)`);
     }
     const b = pool.acquire(Math.max(4, size * 4));
-    if (zero) {
-      const enc = device.createCommandEncoder();
-      enc.clearBuffer(b);
-      device.queue.submit([enc.finish()]);
-    }
+    if (zero) encoder().clearBuffer(b);
     return new WebGpuStorage(size, b);
   };
   const dummy = pool.acquire(4);
-  return { device, pool, stagingFree, dummy, check, buf, u32Buffer, run, newStorage };
+  return {
+    device,
+    pool,
+    stagingFree,
+    dummy,
+    check,
+    buf,
+    u32Buffer,
+    run,
+    newStorage,
+    encoder,
+    flush,
+  };
 }

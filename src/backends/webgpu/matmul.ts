@@ -1,5 +1,6 @@
 /**
- * Matrix products of the WebGPU backend: one tiled shader over batch, rows and columns.
+ * Matrix products of the WebGPU backend: one shader over batch, rows and columns, 64×64
+ * output tiles per workgroup, 4×4 per thread in registers (kernels/wgsl/matmul.wgsl).
  *
  * @module
  */
@@ -16,7 +17,7 @@ export function matmulKernels(ctx: GpuContext): Pick<Backend, "matmul"> {
         [[buf(a), false], [buf(b), false], [buf(out), true]],
         [p.m, p.n, p.k, +p.transA, +p.transB],
         0,
-        [Math.ceil(p.n / 16), Math.ceil(p.m / 16), p.batch],
+        [Math.ceil(p.n / 64), Math.ceil(p.m / 64), p.batch],
       ),
   };
 }

@@ -1,6 +1,7 @@
 /**
  * Memory kernels of the WebGPU backend: allocation from the buffer pool, upload and write
  * (flushed to zero), asynchronous read-back through reused staging buffers, free and copy.
+ * Copies are recorded into the backend's command encoder; a read or a write submits it.
  *
  * @module
  */
@@ -20,7 +21,7 @@ export function memoryKernels(
     "alloc" | "allocUninitialized" | "upload" | "readSync" | "read" | "write" | "free" | "copy"
   >
 > {
-  const { device, check, buf, newStorage, pool, stagingFree } = ctx;
+  const { device, check, buf, newStorage, pool, stagingFree, encoder, flush } = ctx;
   return {
     alloc: (dtype, size) => newStorage(dtype, size, true),
     allocUninitialized: (dtype, size) => newStorage(dtype, size, false),
@@ -43,9 +44,8 @@ export function memoryKernels(
       const size = BufferPool.bucket(bytes);
       const staging = stagingFree.get(size)?.pop() ??
         device.createBuffer({ size, usage: 0x01 /* MAP_READ */ | 0x08 /* COPY_DST */ });
-      const enc = device.createCommandEncoder();
-      enc.copyBufferToBuffer(src, 0, staging, 0, bytes);
-      device.queue.submit([enc.finish()]);
+      encoder().copyBufferToBuffer(src, 0, staging, 0, bytes);
+      flush();
       try {
         await staging.mapAsync(0x0001 /* GPUMapMode.READ */);
       } catch (e) {
@@ -63,6 +63,7 @@ export function memoryKernels(
       if (data.length !== s.size) {
         throw new RangeError(`webgpu: write of ${data.length} values into ${s.size} elements`);
       }
+      flush(); // commands recorded before the write read the old contents
       device.queue.writeBuffer(buf(s), 0, flushedCopy(data));
     },
     free: (s) => {
@@ -74,9 +75,7 @@ export function memoryKernels(
     copy: (x, out) => {
       check();
       if (x.size === 0) return;
-      const enc = device.createCommandEncoder();
-      enc.copyBufferToBuffer(buf(x), 0, buf(out), 0, x.size * 4);
-      device.queue.submit([enc.finish()]);
+      encoder().copyBufferToBuffer(buf(x), 0, buf(out), 0, x.size * 4);
     },
   };
 }

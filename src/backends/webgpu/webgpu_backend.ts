@@ -76,6 +76,7 @@ export async function createWebGpuBackend(
       (dev.fallback ? " (software)" : ""),
     fallback: dev.fallback,
     stats: () => pool.stats(),
+    submit: () => ctx.flush(),
     ...memoryKernels(ctx),
     ...matmulKernels(ctx),
     ...convKernels(ctx),
@@ -84,6 +85,7 @@ export async function createWebGpuBackend(
     ...indexingKernels(ctx),
     ...optimKernels(ctx),
     dispose: () => {
+      ctx.flush();
       pool.destroy();
       for (const list of stagingFree.values()) for (const b of list) b.destroy();
       device.destroy();

@@ -41,6 +41,8 @@ export abstract class Optimizer {
       if (p.mask) be.binary("mul", p.storage, p.shape, p.mask.storage, p.shape, p.storage, p.shape);
       p.grad = null;
     }
+    // One submit of queued device work per training step (WebGPU collects a step's commands).
+    for (const be of new Set(this.params.map((p) => p.backend))) be.submit?.();
   }
 
   /** Frees the optimizer's state buffers (moments, velocities); it must not step afterwards. */
