@@ -95,16 +95,20 @@ Deno.test({
   },
 });
 
+/** One AdamW training step of a small MLP on the GPU, as a function to call repeatedly. */
+function tinyTraining(): () => void {
+  const net = mlp([16, 8, 3], { seed: 1, backend: gpu! });
+  const opt = new AdamW(net.parameters(), { lr: 1e-3 });
+  const x = randn([8, 16], new Rng(2), { backend: gpu! });
+  const b = { x, y: Int32Array.of(0, 1, 2, 0, 1, 2, 0, 1) };
+  return () => tidy(() => stepTensors(net, b, { optimizer: opt })).forEach((t) => t.dispose());
+}
+
 Deno.test({
   name: "webgpu: no buffer leaks over 1000 training steps (pooled buffers reused)",
   ignore,
   fn: () => {
-    const net = mlp([16, 8, 3], { seed: 1, backend: gpu! });
-    const opt = new AdamW(net.parameters(), { lr: 1e-3 });
-    const x = randn([8, 16], new Rng(2), { backend: gpu! });
-    const b = { x, y: Int32Array.of(0, 1, 2, 0, 1, 2, 0, 1) };
-    const step = () =>
-      tidy(() => stepTensors(net, b, { optimizer: opt })).forEach((t) => t.dispose());
+    const step = tinyTraining();
     for (let i = 0; i < 10; i++) step();
     const before = gpu!.stats();
     for (let i = 0; i < 1000; i++) step();
@@ -188,15 +192,12 @@ Deno.test({
   name: "webgpu: a training step is one submit (commands collect in one encoder)",
   ignore,
   fn: () => {
-    const net = mlp([16, 8, 3], { seed: 1, backend: gpu! });
-    const opt = new AdamW(net.parameters(), { lr: 1e-3 });
-    const x = randn([8, 16], new Rng(2), { backend: gpu! });
-    const b = { x, y: Int32Array.of(0, 1, 2, 0, 1, 2, 0, 1) };
+    const step = tinyTraining();
     const queue = gpu!.device.queue, submit = queue.submit.bind(queue);
     let submits = 0;
     queue.submit = (buffers: GPUCommandBuffer[]) => (submits++, submit(buffers));
     try {
-      tidy(() => stepTensors(net, b, { optimizer: opt })).forEach((t) => t.dispose());
+      step();
       assert.equal(submits, 1, "submits in one forward, backward and AdamW step");
     } finally {
       queue.submit = submit;
