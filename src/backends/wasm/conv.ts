@@ -74,11 +74,11 @@ export function convKernels(
     conv2d: (x, wt, out, p) => {
       const X = ws(x), W = ws(wt), Y = ws(out);
       if (p.groups === 1) return batched.forward(X.ptr, W.ptr, Y.ptr, p);
+      if (p.groups === p.c && p.o === p.c) return depthwise.forward(X.ptr, W.ptr, Y.ptr, p);
       const cg = p.c / p.groups, og = p.o / p.groups, kk = cg * p.kh * p.kw, ohw = p.oh * p.ow;
       const [pool, parts] = imageParts(p, 2 * p.n * p.o * ohw * kk);
       const per = Math.ceil(p.n / parts);
       const range = (i: number) => [Math.min(p.n, i * per), Math.min(p.n, (i + 1) * per)];
-      if (p.groups === p.c && p.o === p.c) return depthwise.forward(X.ptr, W.ptr, Y.ptr, p);
       const colBytes = direct(p) ? 64 : k.packedBFloats(ohw, kk) * 4;
       const gemmBytes = k.gemmScratchFloats(og, ohw, kk) * 4 + 64;
       scratches(

@@ -12,7 +12,7 @@
  */
 import type { Conv2dParams } from "../backend.ts";
 import { BINARY_IDS } from "../_gen/kernel_ids.ts";
-import { callJob, isDirectConv } from "./jobs.ts";
+import { callJob, geometry, isDirectConv } from "./jobs.ts";
 import type { WasmContext } from "./context.ts";
 import type { Gemm } from "./matmul.ts";
 
@@ -65,7 +65,7 @@ export function batchedConv(ctx: WasmContext, gemm: Gemm): BatchedConv {
     p: Conv2dParams,
   ) => {
     const { kk, ohw, hw } = shape(p);
-    const geo = [p.c, p.h, p.w, p.kh, p.kw, p.oh, p.ow, p.sh, p.sw, p.ph, p.pw, nb * ohw];
+    const geo = [p.c, ...geometry(p), nb * ohw];
     ctx.split(nb, nb * kk * ohw, (lo, hi) => {
       const xb = x + 4 * lo * p.c * hw, cb = col + 4 * lo * ohw;
       return callJob(name, [...(name === "f32_im2col" ? [xb, cb] : [cb, xb]), ...geo, hi - lo]);

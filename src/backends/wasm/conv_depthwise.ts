@@ -30,26 +30,27 @@ export interface DepthwiseConv {
 /** The depthwise kernels of a context. */
 export function depthwiseConv(ctx: WasmContext): DepthwiseConv {
   const { k, memory } = ctx;
-  /** Ranges of [0, n) (images, or groups of them), one per thread when `p`'s work pays. */
-  const ranges = (p: Conv2dParams, n = p.n): [number, number][] => {
+  /**
+   * The thread plan of `p`: ranges of [0, n) (images, or groups of them), one per thread
+   * when the work pays, and the pool that runs them. Decided once per call, so the scratch
+   * count and the dispatch agree even while the workers are still starting.
+   */
+  const plan = (p: Conv2dParams, n = p.n) => {
     const flops = 2 * p.n * p.c * p.oh * p.ow * p.kh * p.kw;
     const pool = n >= 2 && flops >= PARALLEL_FLOPS ? ctx.pool.active() : null;
     const parts = pool ? Math.min(pool.size + 1, n) : 1, per = Math.ceil(n / parts);
-    return Array.from(
+    const ranges = Array.from(
       { length: parts },
-      (_, i) => [Math.min(n, i * per), Math.min(n, (i + 1) * per)],
+      (_, i): [number, number] => [Math.min(n, i * per), Math.min(n, (i + 1) * per)],
     );
-  };
-  const run = (p: Conv2dParams, jobFor: (i: number, r: [number, number]) => number[]) => {
-    const rs = ranges(p);
-    ctx.parallel(rs.length > 1 ? ctx.pool.active() : null, rs.length, (i) => jobFor(i, rs[i]));
+    return { pool, ranges };
   };
   const padBytes = (p: Conv2dParams) => ((p.h + 2 * p.ph) * (p.w + 2 * p.pw) + 16) * 4;
   const forward = (x: number, w: number, y: number, p: Conv2dParams) => {
-    const parts = ranges(p).length;
-    ctx.scratches(parts, padBytes(p), (pads) =>
-      run(p, (i, [b0, b1]) => {
-        const off = 4 * b0 * p.c;
+    const { pool, ranges } = plan(p);
+    ctx.scratches(ranges.length, padBytes(p), (pads) =>
+      ctx.parallel(pool, ranges.length, (i) => {
+        const [b0, b1] = ranges[i], off = 4 * b0 * p.c;
         return dwconvJob(
           p,
           x + off * p.h * p.w,
@@ -90,12 +91,11 @@ export function depthwiseConv(ctx: WasmContext): DepthwiseConv {
       // Partial sums over fixed groups of images, added in order: the same result on any
       // number of threads (threads take whole groups).
       const size = p.c * p.kh * p.kw, groups = Math.ceil(p.n / DW_GROUP_IMAGES);
-      const rs = ranges(p, groups);
+      const { pool, ranges: rs } = plan(p, groups);
       ctx.scratches(rs.length, padBytes(p), (pads) =>
         ctx.scratch(groups * size * 4, (partials) => {
           new Float32Array(memory.buffer, partials, groups * size).fill(0);
-          const parts = rs.length;
-          ctx.parallel(parts > 1 ? ctx.pool.active() : null, parts, (i) => {
+          ctx.parallel(pool, rs.length, (i) => {
             const [g0, g1] = rs[i];
             const b0 = Math.min(p.n, g0 * DW_GROUP_IMAGES),
               b1 = Math.min(p.n, g1 * DW_GROUP_IMAGES);

@@ -160,6 +160,7 @@ export function elementwiseKernels(ctx: WasmContext): Pick<Backend, "unary" | "b
     binary: (kind, a, aShape, b, bShape, out, outShape) => {
       const n = sizeOf(outShape);
       const A = ws(a), B = ws(b), O = ws(out);
+      let block: [number, number, number] | null = null;
       if (n > 0 && A.size === n && B.size === n) {
         vbinary(BINARY_IDS[kind], A.ptr, B.ptr, O.ptr, n, n, false);
       } else if (n > 0 && A.size === n && B.size > 0 && isTrailing(bShape, outShape)) {
@@ -203,8 +204,10 @@ export function elementwiseKernels(ctx: WasmContext): Pick<Backend, "unary" | "b
         for (let r = x.size; r < n; r += x.size) {
           bytes.copyWithin(O.ptr + 4 * r, O.ptr, O.ptr + 4 * x.size);
         }
-      } else if (n > 0 && (A.size === n || B.size === n) && midOf(aShape, bShape, outShape)) {
-        const [outer, mid, inner] = midOf(aShape, bShape, outShape)!;
+      } else if (
+        n > 0 && (A.size === n || B.size === n) && (block = midOf(aShape, bShape, outShape))
+      ) {
+        const [outer, mid, inner] = block;
         const op = BINARY_IDS[kind], smallIsA = B.size === n;
         ctx.split(outer, n, (lo, hi) => {
           const off = 4 * lo * mid * inner;

@@ -71,7 +71,7 @@ export function gemmJob(g: GemmBlock): number[] {
 }
 
 /** The spatial geometry shared by the convolution records: h, w, kh, kw, oh, ow, sh, sw, ph, pw. */
-function geometry(p: Conv2dParams): number[] {
+export function geometry(p: Conv2dParams): number[] {
   return [p.h, p.w, p.kh, p.kw, p.oh, p.ow, p.sh, p.sw, p.ph, p.pw];
 }
 
