@@ -24,6 +24,8 @@ import { CheckpointMismatchError } from "../cycle/run_identity.ts";
 import { CHECKPOINT_FILES } from "../cycle/checkpoint.ts";
 import { formatCycleTable } from "../cycle/report.ts";
 import { BACKEND_NAMES, createBackend } from "../backends/select.ts";
+import { createWasmBackend } from "../backends/wasm/wasm_backend.ts";
+import type { Backend } from "../backends/backend.ts";
 import { prunableLayers } from "../prune/chain.ts";
 import {
   choice,
@@ -56,6 +58,8 @@ const NUMERIC: [NumericCycleOption, string, string][] = [
   ["accuracyBudget", "budget-pp", "validation accuracy budget (points)"],
   ["patience", "patience", "cycles without removal before stopping"],
   ["maxCycles", "max-cycles", "cycle limit"],
+  ["backtrack", "backtrack", "rejected cycles in a row retried with a smaller step"],
+  ["backtrackFactor", "backtrack-factor", "step scale per backtrack"],
 ];
 
 /** The flags that set each checkpointed setting, for resume mismatches. */
@@ -90,6 +94,7 @@ export const CYCLE_OPTIONS: OptionSpec = {
   resume: { type: "boolean" },
   force: { type: "boolean" },
   backend: { type: "string" },
+  threads: { type: "string" },
   help: { type: "boolean", short: "h" },
   ...Object.fromEntries(NUMERIC.map(([, flag]) => [flag, { type: "string" as const }])),
 };
@@ -134,6 +139,7 @@ Run:
   --resume               continue the run in --out (same options; --max-cycles may grow)
   --force                start over in an --out that holds an earlier run
   --backend NAME         ${BACKEND_NAMES.join(" | ")} (webgpu: train phases on the GPU) [auto]
+  --threads N            Wasm backend threads (same numbers on any count) [all cores]
   -h, --help             this text
 
 Prints the per-cycle table, saves DIR/report.json and DIR/minimized.safetensors (the last
@@ -143,6 +149,16 @@ its test accuracy.`;
 /** The default `--out` of `cycle`: `runs/cycle-<arch>-<dataset>-s<seed>`. */
 export function defaultCycleOut(arch: string, dataset: string, seed: number | string): string {
   return `runs/cycle-${arch}-${dataset}-s${seed}`;
+}
+
+/** The Wasm backend on `threads` threads; `--threads` means nothing to the other backends. */
+function wasmThreads(backend: string, threads: number): Backend {
+  if (backend !== "wasm" && backend !== "auto") {
+    throw new UsageError(
+      `cycle: --threads sets the Wasm backend's threads, not --backend ${backend}'s`,
+    );
+  }
+  return createWasmBackend({ threads });
 }
 
 /** The CLI form of a resume mismatch: flag names instead of option keys. */
@@ -240,7 +256,12 @@ export async function cycleCommand(args: string[]): Promise<void> {
     String(v.out ?? defaultCycleOut(archName, dataset, seed)),
     { resume: !!v.resume, force: !!v.force },
   );
-  const requested = await backendArg("cycle", v.backend);
+  const threads = v.threads === undefined
+    ? undefined
+    : num("cycle", "threads", v.threads, 1, { min: 1, max: 256, int: true });
+  const requested = threads === undefined
+    ? await backendArg("cycle", v.backend)
+    : wasmThreads(String(v.backend ?? "wasm"), threads);
   // Pruning, minimization and release read weights synchronously: with a GPU backend the
   // model lives on the CPU backend and only the train phases run on the GPU.
   const backend = requested.capabilities.syncRead ? requested : createBackend("auto");
@@ -340,6 +361,7 @@ export async function cycleCommand(args: string[]): Promise<void> {
     stopReason: result.stopReason,
     seconds: secs,
     rows: result.rows,
+    rejected: result.rejected,
   };
   await writeFileAtomic(
     join(out, "report.json"),

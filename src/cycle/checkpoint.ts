@@ -4,6 +4,15 @@ import type { GraphModule } from "../graph/graph_module.ts";
 import { writeFileAtomic } from "../io/atomic_write.ts";
 import { loadModel, saveModel } from "../io/model_file.ts";
 import type { CycleOptions } from "./options.ts";
+
+/**
+ * Options added after checkpoints were first written, with the value that reproduces the
+ * behaviour of those runs: a checkpoint lacking one ran with this.
+ */
+export const LEGACY_OPTIONS: Readonly<Partial<CycleOptions>> = Object.freeze({
+  backtrack: 0,
+  backtrackFactor: 0.5,
+});
 import type { CycleRow } from "./report.ts";
 import type { RunIdentity } from "./run_identity.ts";
 
@@ -26,8 +35,14 @@ export interface CycleState {
   noRemoval: number;
   /** Whether some cycle removed a unit yet. */
   removedAny: boolean;
-  /** Report rows so far. */
+  /** Report rows so far (the dense model, then every accepted cycle). */
   rows: CycleRow[];
+  /** Cycles that broke the accuracy budget (absent in checkpoints before backtracking). */
+  rejected?: CycleRow[];
+  /** Step scale now (1, times `backtrackFactor` per backtrack; absent: 1). */
+  stepScale?: number;
+  /** Rejected cycles in a row (absent: 0). */
+  rejectedInRow?: number;
   /** Options of the run (a resume must use the same). */
   options: CycleOptions;
   /** The model and data the run started from (a resume must use the same). */
@@ -85,6 +100,7 @@ export async function loadCheckpoint(
       }: not a squeeze cycle checkpoint (version/nextCycle/rows)`,
     );
   }
+  state.options = { ...LEGACY_OPTIONS, ...state.options } as CycleOptions;
   return {
     state,
     next: await loadModel(join(dir, CHECKPOINT_FILES.next), backend),

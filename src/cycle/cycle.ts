@@ -71,6 +71,8 @@ export interface CycleResult {
   rows: CycleRow[];
   /** Why the loop ended. */
   stopReason: string;
+  /** Cycles that broke the accuracy budget (the last one ended the run; others were backtracked). */
+  rejected: CycleRow[];
 }
 
 /** Settings of one train phase. */
@@ -236,14 +238,21 @@ export async function squeezeRelease(
   }
 
   let stopReason = `reached maxCycles (${o.maxCycles})`;
+  state.rejected ??= [];
   for (let t = state.nextCycle; t <= o.maxCycles; t++) {
     const t0 = performance.now();
     const cand = current.clone();
     const before = denseWidths(cand);
-    emit({ type: "phase", cycle: t, phase: "prune", detail: "" });
+    const scale = state.stepScale ?? 1;
+    emit({
+      type: "phase",
+      cycle: t,
+      phase: "prune",
+      detail: scale === 1 ? "" : `step ×${+scale.toPrecision(4)}`,
+    });
     const index = channelIndex(cand.graph); // one channel index for both pruning steps
-    pruneWeakestUnits(cand, o.unitFraction, o.inputFraction, index);
-    const budget = nextBudget(state.nonzeros, o.budgetFraction);
+    pruneWeakestUnits(cand, o.unitFraction * scale, o.inputFraction * scale, index);
+    const budget = nextBudget(state.nonzeros, o.budgetFraction * scale);
     const scores = importanceScores(cand, o.importance, undefined, index);
     const kept = pruneToBudget(cand, budget, scores, { exclude });
     emit({
@@ -275,11 +284,35 @@ export async function squeezeRelease(
     if (drop > o.accuracyBudget) {
       min.dispose();
       emit({ type: "cycle", row: r, accepted: false });
-      stopReason = `cycle ${t} broke the accuracy budget (validation −${
+      r.stepScale = scale;
+      state.rejected.push(r);
+      state.rejectedInRow = (state.rejectedInRow ?? 0) + 1;
+      state.nextCycle = t + 1;
+      const broke = `cycle ${t} broke the accuracy budget (validation −${
         drop.toFixed(2)
       } pp > ${o.accuracyBudget} pp)`;
-      break;
+      if (state.rejectedInRow > o.backtrack) {
+        stopReason = o.backtrack > 0
+          ? `${broke}, ${plural(state.rejectedInRow, "rejected cycle")} in a row`
+          : broke;
+        break;
+      }
+      // Backtrack: the next cycle starts again from the last accepted model, smaller step.
+      state.stepScale = scale * o.backtrackFactor;
+      emit({
+        type: "phase",
+        cycle: t,
+        phase: "backtrack",
+        detail: `${broke}; retrying from the last accepted model with step ×${+state.stepScale
+          .toPrecision(4)}`,
+      });
+      if (settings.checkpointDir) {
+        await saveCheckpoint(settings.checkpointDir, state, current, best);
+      }
+      continue;
     }
+    state.rejectedInRow = 0;
+    r.stepScale = scale;
     const previousBest = best;
     best = min.clone();
     previousBest.dispose();
@@ -324,5 +357,5 @@ export async function squeezeRelease(
   }
   current.dispose();
   emit({ type: "stop", cycle: state.rows.at(-1)!.cycle, reason: stopReason });
-  return { best, rows: state.rows, stopReason };
+  return { best, rows: state.rows, stopReason, rejected: state.rejected };
 }

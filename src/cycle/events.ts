@@ -1,7 +1,14 @@
 import type { CycleRow } from "./report.ts";
 
 /** Phases of the cycle, for progress events. */
-export type CyclePhase = "dense" | "prune" | "fine-tune" | "minimize" | "release" | "train";
+export type CyclePhase =
+  | "dense"
+  | "prune"
+  | "fine-tune"
+  | "minimize"
+  | "release"
+  | "train"
+  | "backtrack";
 
 /** Typed progress events of the cycle driver. */
 export type CycleEvent =

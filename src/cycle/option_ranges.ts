@@ -76,4 +76,6 @@ export const CYCLE_OPTION_RANGES: Readonly<Record<NumericCycleOption, NumberRang
   accuracyBudget: { min: 0, max: 100 },
   patience: { min: 1, max: 1000, int: true },
   maxCycles: { min: 1, max: 1000, int: true },
+  backtrack: { min: 0, max: 100, int: true },
+  backtrackFactor: { min: 0, max: 1, minOpen: true, maxOpen: true },
 };

@@ -56,6 +56,15 @@ export interface CycleOptions {
   patience: number;
   /** Hard limit on cycles. @default 40 */
   maxCycles: number;
+  /**
+   * Backtracking: after a cycle breaks the accuracy budget, retry from the last accepted
+   * model with the step (unit, input and budget fractions) scaled by `backtrackFactor`,
+   * up to this many rejected cycles in a row before stopping (0: stop at the first).
+   * @default 0
+   */
+  backtrack: number;
+  /** Step scale applied at each backtrack (kept for the rest of the run). @default 0.5 */
+  backtrackFactor: number;
 }
 
 /** The defaults of every option. */
@@ -79,6 +88,8 @@ export const DEFAULT_CYCLE_OPTIONS: Readonly<CycleOptions> = Object.freeze({
   accuracyBudget: 0.5,
   patience: 2,
   maxCycles: 40,
+  backtrack: 0,
+  backtrackFactor: 0.5,
 });
 
 /**

@@ -28,6 +28,8 @@ export interface CycleRow {
   seconds: number;
   /** Residual networks: stream, depthwise and hidden widths per stage (else empty). */
   structure?: string;
+  /** Step scale of this cycle's prune (1 unless backtracking made it smaller). */
+  stepScale?: number;
 }
 
 function pct(v: number): string {
