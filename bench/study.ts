@@ -1,6 +1,7 @@
 /**
  * Runs a study: every network × variant × seed as a `squeeze cycle` run in
- * `<root>/<net>/<variant>/s<seed>`, several at once, each resumable (a finished run is
+ * `<root>/<net>/<variant>/s<seed>` (its output in `log.txt`, epoch progress in
+ * `progress.txt`), several at once, each resumable (a finished run is
  * skipped, an interrupted one continues from its checkpoint), then prints the summary
  * table. Variants are described in `bench/study/variants.ts` (`base`, `bt2`, `a0`,
  * `u0.3+a0`, …, and the `onepass` baseline, which needs the `base` run of its seed).
@@ -89,13 +90,14 @@ async function runJob(job: Job): Promise<void> {
   const child = new Deno.Command(Deno.execPath(), { args, stdout: "piped", stderr: "piped" })
     .spawn();
   await Promise.all([
-    child.stdout.pipeTo(log.writable, { preventClose: true }),
-    child.stderr.pipeTo(log.writable, { preventClose: true }),
+    child.stdout.pipeTo(log.writable),
+    child.stderr.pipeTo(progress.writable),
   ]);
   const status = await child.status;
-  log.close();
   const secs = ((performance.now() - t0) / 1000).toFixed(0);
-  if (!status.success) throw new Error(`${job.name}: failed (see ${join(job.dir, "log.txt")})`);
+  if (!status.success) {
+    throw new Error(`${job.name}: failed (see ${join(job.dir, "log.txt")} and progress.txt)`);
+  }
   const report = JSON.parse(await Deno.readTextFile(join(job.dir, "report.json"))) as RunReport;
   const last = report.rows.at(-1)!;
   console.log(
