@@ -82,11 +82,9 @@ async function runJob(job: Job): Promise<void> {
   ];
   const t0 = performance.now();
   console.log(`${job.name}: started (${threads} thread(s)): deno ${args.slice(3).join(" ")}`);
-  const log = await Deno.open(join(job.dir, "log.txt"), {
-    write: true,
-    create: true,
-    append: true,
-  });
+  const open = (f: string) =>
+    Deno.open(join(job.dir, f), { write: true, create: true, append: true });
+  const [log, progress] = [await open("log.txt"), await open("progress.txt")];
   const child = new Deno.Command(Deno.execPath(), { args, stdout: "piped", stderr: "piped" })
     .spawn();
   await Promise.all([
