@@ -60,6 +60,14 @@ interface Job {
 
 const exists = (p: string) => Deno.stat(p).then(() => true, () => false);
 
+/** Copies a stream into a file as it comes (a file's `writable` holds chunks back). */
+async function copyLive(from: ReadableStream<Uint8Array>, to: Deno.FsFile): Promise<void> {
+  for await (const chunk of from) {
+    for (let done = 0; done < chunk.length;) done += await to.write(chunk.subarray(done));
+  }
+  to.close();
+}
+
 /** Runs one `cycle` into `dir` (log in `dir/log.txt`); resolves when it is done. */
 async function runJob(job: Job): Promise<void> {
   if (await exists(join(job.dir, "report.json"))) {
@@ -88,8 +96,8 @@ async function runJob(job: Job): Promise<void> {
   const child = new Deno.Command(Deno.execPath(), { args, stdout: "piped", stderr: "piped" })
     .spawn();
   await Promise.all([
-    child.stdout.pipeTo(log.writable),
-    child.stderr.pipeTo(progress.writable),
+    copyLive(child.stdout, log),
+    copyLive(child.stderr, progress),
   ]);
   const status = await child.status;
   const secs = ((performance.now() - t0) / 1000).toFixed(0);
