@@ -46,6 +46,7 @@ function pct(v: number): string {
  * ```
  */
 export function formatCycleTable(rows: readonly CycleRow[]): string {
+  const stepped = rows.some((q) => (q.stepScale ?? 1) !== 1);
   const head = [
     "cycle",
     "params",
@@ -73,11 +74,14 @@ export function formatCycleTable(rows: readonly CycleRow[]): string {
     r.valLoss.toFixed(4),
     r.cycle === 0 ? "-" : r.maxRelDiff.toExponential(1),
     `${r.seconds.toFixed(0)}s`,
+    ...(stepped ? [r.cycle === 0 ? "-" : `×${+(r.stepScale ?? 1).toPrecision(3)}`] : []),
     ...(rows.some((q) => q.structure) ? [r.structure ?? ""] : []),
   ]);
+  if (stepped) head.push("step");
   if (rows.some((q) => q.structure)) head.push("structure");
   const w = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
   const line = (cells: string[]) =>
-    cells.map((c, i) => (i === 4 || i === 12 ? c.padEnd(w[i]) : c.padStart(w[i]))).join("  ");
+    cells.map((c, i) => (i === 4 || head[i] === "structure" ? c.padEnd(w[i]) : c.padStart(w[i])))
+      .join("  ");
   return [line(head), ...body.map(line)].join("\n");
 }
