@@ -14,8 +14,8 @@ import type { StudyRun, VariantSummary } from "./summary.ts";
 export type Spec = vl.TopLevelSpec;
 
 /**
- * Parameters vs accuracy per accepted cycle, validation and test side by side: one line
- * per variant (colour) and seed (one line each), the dense model at the right end.
+ * Parameters vs accuracy per accepted cycle: validation and test side by side, a row per
+ * variant, a line per seed (colour), the dense model at the left end.
  */
 export function cyclePathSpec(title: string, runs: readonly StudyRun[]): Spec {
   const values = runs.flatMap((r) =>
@@ -23,6 +23,7 @@ export function cyclePathSpec(title: string, runs: readonly StudyRun[]): Spec {
       (["validation", "test"] as const).map((split) => ({
         variant: r.variant,
         run: `${r.variant} s${r.seed}`,
+        seed: `seed ${r.seed}`,
         cycle: row.cycle,
         params: row.params,
         split,
@@ -34,10 +35,13 @@ export function cyclePathSpec(title: string, runs: readonly StudyRun[]): Spec {
     $schema: "https://vega.github.io/schema/vega-lite/v6.json",
     title,
     data: { values },
-    facet: { column: { field: "split", type: "nominal", title: null, sort: ["validation"] } },
+    facet: {
+      column: { field: "split", type: "nominal", title: null, sort: ["validation"] },
+      row: { field: "variant", type: "nominal", title: null },
+    },
     spec: {
       width: 300,
-      height: 220,
+      height: 160,
       mark: { type: "line", point: true, strokeWidth: 1.5 },
       encoding: {
         x: {
@@ -52,8 +56,7 @@ export function cyclePathSpec(title: string, runs: readonly StudyRun[]): Spec {
           scale: { zero: false },
           title: "accuracy (%)",
         },
-        color: { field: "variant", type: "nominal" },
-        detail: { field: "run", type: "nominal" },
+        color: { field: "seed", type: "nominal" },
         order: { field: "cycle", type: "quantitative" },
         tooltip: [{ field: "run" }, { field: "cycle" }, { field: "params" }, {
           field: "accuracy",

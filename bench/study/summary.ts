@@ -139,7 +139,8 @@ export interface VariantSummary {
 }
 
 /**
- * Groups runs by network and variant, in the order first seen.
+ * Groups runs by network and variant: networks in the order first seen, within each `base`
+ * first and `onepass` last.
  *
  * @example
  * ```ts
@@ -153,7 +154,11 @@ export function summarize(runs: readonly StudyRun[]): VariantSummary[] {
     const k = `${r.net}\u0000${r.variant}`;
     groups.set(k, [...(groups.get(k) ?? []), r]);
   }
-  return [...groups.values()].map((g) => {
+  const rank = (v: string) => (v === "base" ? 0 : v === "onepass" ? 2 : 1);
+  const ordered = [...groups.values()].sort((a, b) =>
+    a[0].net === b[0].net ? rank(a[0].variant) - rank(b[0].variant) : 0
+  );
+  return ordered.map((g) => {
     g.sort((a, b) => a.seed - b.seed);
     const mean = (f: (r: StudyRun) => number) => meanSd(g.map(f)).mean;
     const ratios = g.map((r) => finalRow(r.report).ratio);
