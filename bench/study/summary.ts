@@ -122,6 +122,8 @@ export interface VariantSummary {
   variant: string;
   /** Seeds summarized. */
   seeds: number[];
+  /** The runs' backtrack setting (absent in reports before backtracking: 0), e.g. "0" or "0/2". */
+  backtrack: string;
   /** Final ratio per seed (same order). */
   ratios: number[];
   /** Ratio mean and sd. */
@@ -166,6 +168,7 @@ export function summarize(runs: readonly StudyRun[]): VariantSummary[] {
       net: g[0].net,
       variant: g[0].variant,
       seeds: g.map((r) => r.seed),
+      backtrack: [...new Set(g.map((r) => r.report.options.backtrack ?? 0))].join("/"),
       ratios,
       ratio: meanSd(ratios),
       valDrop: mean((r) => 100 * (r.report.rows[0].valAccuracy - finalRow(r.report).valAccuracy)),
@@ -189,16 +192,18 @@ export function summarize(runs: readonly StudyRun[]): VariantSummary[] {
 export function summaryTable(rows: readonly VariantSummary[]): string {
   const pct = (v: number) => (100 * v).toFixed(2);
   const lines = [
-    "| network | variant | seeds | ratio mean ± sd | ratios | val drop (pp) | test dense → final (%) | cycles | time (s) |",
-    "|---|---|---:|---:|---|---:|---:|---:|---:|",
+    "| network | variant | backtrack | seeds | ratio mean ± sd | ratios | val drop (pp) | test dense → final (%) | cycles | time (s) |",
+    "|---|---|---:|---:|---:|---|---:|---:|---:|---:|",
   ];
   for (const r of rows) {
     lines.push(
-      `| ${r.net} | ${r.variant} | ${r.seeds.join(",")} | ${r.ratio.mean.toFixed(2)}× ± ${
-        r.ratio.sd.toFixed(2)
-      } | ${r.ratios.map((x) => x.toFixed(1)).join(", ")} | ${r.valDrop.toFixed(2)} | ${
-        pct(r.denseTest)
-      } → ${pct(r.finalTest)} | ${r.cycles.toFixed(1)} | ${r.seconds.toFixed(0)} |`,
+      `| ${r.net} | ${r.variant} | ${r.backtrack} | ${r.seeds.join(",")} | ${
+        r.ratio.mean.toFixed(2)
+      }× ± ${r.ratio.sd.toFixed(2)} | ${r.ratios.map((x) => x.toFixed(1)).join(", ")} | ${
+        r.valDrop.toFixed(2)
+      } | ${pct(r.denseTest)} → ${pct(r.finalTest)} | ${r.cycles.toFixed(1)} | ${
+        r.seconds.toFixed(0)
+      } |`,
     );
   }
   return lines.join("\n");

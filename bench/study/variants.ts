@@ -5,8 +5,8 @@
  *
  * | token | flags |
  * |---|---|
- * | `base` | none (the demo as it is) |
- * | `bt<N>` | `--backtrack N` |
+ * | `base` | none (the demo with the defaults of the code that ran it; the summary's backtrack column says which stop rule that was) |
+ * | `bt<N>` | `--backtrack N` (`bt0`: stop at the first rejected cycle) |
  * | `a<X>` | `--alpha X` (release noise; `a0`: no release) |
  * | `u<X>` | `--unit-fraction X` (structured share of each cycle) |
  * | `i<X>` | `--input-fraction X` |

@@ -81,7 +81,10 @@ Deno.test("study summary: runs read from their folders, one-pass best within bud
       assert.equal(one.ratios[0], 5);
       assert.deepEqual(meanSd([2]), { mean: 2, sd: 0 });
       const table = summaryTable([base, one]);
-      assert.match(table, /\| lenet \| base \| 0,1,2 \| 14\.17× ± 5\.20 \| 10\.0, 12\.5, 20\.0 \|/);
+      assert.match(
+        table,
+        /\| lenet \| base \| 0 \| 0,1,2 \| 14\.17× ± 5\.20 \| 10\.0, 12\.5, 20\.0 \|/,
+      );
     });
     await t.step("figures render to SVG with their labels", async () => {
       const path = await renderSvg(cyclePathSpec("lenet path", runs.slice(0, 3)));

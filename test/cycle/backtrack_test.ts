@@ -16,7 +16,7 @@ const steep = {
 };
 
 Deno.test("squeezeRelease() backtracking: a rejected cycle is retried from the last accepted model with a smaller step", async (t) => {
-  const plain = await squeezeRelease(toyModel(), toyData, steep);
+  const plain = await squeezeRelease(toyModel(), toyData, { ...steep, backtrack: 0 });
   const events: CycleEvent[] = [];
   const back = await squeezeRelease(toyModel(), toyData, { ...steep, backtrack: 3 }, {
     onEvent: (e) => events.push(e),
@@ -95,7 +95,7 @@ Deno.test("squeezeRelease() backtracking: an interrupted run resumes with its st
 });
 
 Deno.test("resolveCycleOptions(): backtrack is a count, its factor a number in (0, 1)", () => {
-  assert.equal(resolveCycleOptions().backtrack, 0);
+  assert.equal(resolveCycleOptions().backtrack, 2);
   assert.throws(
     () => resolveCycleOptions({ backtrack: 1.5 }),
     /option backtrack must be an integer/,

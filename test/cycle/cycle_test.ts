@@ -71,6 +71,7 @@ Deno.test("squeezeRelease(): a zero accuracy budget with harsh pruning stops on 
     budgetFraction: 0.95,
     unitFraction: 0.9,
     inputFraction: 0.9,
+    backtrack: 0,
   });
   assert.match(r.stopReason, /broke the accuracy budget/);
   assert.equal(r.rows.length, 1);
