@@ -97,6 +97,22 @@ export interface TrainPhase {
 }
 
 /**
+ * Whether accuracy `acc` lies more than `budget` points below `dense` (fractions in, points
+ * for the budget). Accuracies are counts over a split, so a drop of exactly the budget is
+ * common (25 of 5,000 images = 0.5 points) and must not be rejected by float rounding
+ * (0.9824 − 0.9774 is 0.50000000000000711 points in float64).
+ *
+ * @example
+ * ```ts
+ * import { breaksBudget } from "./cycle.ts";
+ * console.assert(!breaksBudget(0.9824, 0.9774, 0.5) && breaksBudget(0.9824, 0.9772, 0.5));
+ * ```
+ */
+export function breaksBudget(dense: number, acc: number, budget: number): boolean {
+  return 100 * (dense - acc) > budget + 1e-9;
+}
+
+/**
  * One train phase of the cycle: AdamW with a cosine schedule over the phase; masks are
  * held (masked entries stay zero).
  */
@@ -281,7 +297,7 @@ export async function squeezeRelease(
     );
     cand.dispose();
     const drop = 100 * (state.denseValAccuracy - r.valAccuracy);
-    if (drop > o.accuracyBudget) {
+    if (breaksBudget(state.denseValAccuracy, r.valAccuracy, o.accuracyBudget)) {
       min.dispose();
       emit({ type: "cycle", row: r, accepted: false });
       r.stepScale = scale;

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { squeezeRelease } from "../../src/cycle/cycle.ts";
+import { breaksBudget, squeezeRelease } from "../../src/cycle/cycle.ts";
 import type { CycleEvent } from "../../src/cycle/events.ts";
 import { resolveCycleOptions } from "../../src/cycle/options.ts";
 import { formatCycleTable } from "../../src/cycle/report.ts";
@@ -104,4 +104,19 @@ Deno.test("resolveCycleOptions(): backtrack is a count, its factor a number in (
     () => resolveCycleOptions({ backtrackFactor: 1 }),
     /option backtrackFactor must be a number in \(0, 1\), got 1/,
   );
+});
+
+Deno.test("breaksBudget(): a drop of exactly the budget is within it, one image more is not", () => {
+  for (const n of [5000, 10000, 60000]) {
+    for (let dense = n - 200; dense <= n; dense += 37) {
+      const budgetImages = n / 200; // 0.5 points
+      assert.equal(
+        breaksBudget(dense / n, (dense - budgetImages) / n, 0.5),
+        false,
+        `${n} ${dense}`,
+      );
+      assert.equal(breaksBudget(dense / n, (dense - budgetImages - 1) / n, 0.5), true);
+    }
+  }
+  assert.equal(breaksBudget(0.9824, 0.9774, 0.5), false, "0.50000000000000711 points");
 });
