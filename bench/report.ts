@@ -1,7 +1,7 @@
 /**
  * Tables and SVG figures from a study's runs (`deno task study` writes them):
  *
- *   deno task report [--root runs/study] [--out docs/figures] [--lines base,bt2]
+ *   deno task report [--root runs/study] [--out docs/figures] [--lines base,bt0]
  *
  * Per network: `<net>_cycles.svg` (parameters vs validation and test accuracy per cycle,
  * one line per seed of each `--lines` variant) and `<net>_ratios.svg` (every variant's
@@ -21,7 +21,7 @@ const { values } = parseArgs({
   options: {
     root: { type: "string", default: "runs/study" },
     out: { type: "string", default: "docs/figures" },
-    lines: { type: "string", default: "base,bt2" },
+    lines: { type: "string", default: "base,bt0" },
   },
 });
 const runs = await loadStudy(values.root!);
