@@ -114,7 +114,10 @@ Deno.test("README: the library example, run in a fresh Deno cache with this repo
     const fresh = join(dir, "deno_dir", "npm", "registry.npmjs.org");
     const left: string[] = [];
     for (const id of Object.keys(lock.npm ?? {})) {
-      const at = id.lastIndexOf("@"), name = id.slice(0, at), version = id.slice(at + 1);
+      // `name@version`, scoped names start with `@`, and packages resolved with peer
+      // dependencies carry them after `_` (`vega-lite@6.5.0_vega@6.4.0`).
+      const at = id.indexOf("@", 1), name = id.slice(0, at);
+      const version = id.slice(at + 1).split("_")[0];
       const src = join(npmCache, name, version);
       if (await hasInstallScripts(src)) {
         left.push(id);
