@@ -296,11 +296,11 @@ export async function squeezeRelease(
       t0,
     );
     cand.dispose();
+    r.stepScale = scale;
     const drop = 100 * (state.denseValAccuracy - r.valAccuracy);
     if (breaksBudget(state.denseValAccuracy, r.valAccuracy, o.accuracyBudget)) {
       min.dispose();
       emit({ type: "cycle", row: r, accepted: false });
-      r.stepScale = scale;
       state.rejected.push(r);
       state.rejectedInRow = (state.rejectedInRow ?? 0) + 1;
       state.nextCycle = t + 1;
@@ -328,7 +328,6 @@ export async function squeezeRelease(
       continue;
     }
     state.rejectedInRow = 0;
-    r.stepScale = scale;
     const previousBest = best;
     best = min.clone();
     previousBest.dispose();
