@@ -20,6 +20,7 @@ import { writeFileAtomic } from "../src/io/atomic_write.ts";
 import { mlp } from "../src/nn/models.ts";
 import { structureRegularizer } from "../src/prune/regularizers.ts";
 import { Rng } from "../src/tensor/random.ts";
+import { onePassOptions } from "./study/one_pass.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -90,18 +91,10 @@ const regDense = await dense(true);
 const plainDense = await dense(false);
 console.error(`dense models trained (${((performance.now() - t0) / 1000).toFixed(0)}s)`);
 
-// One prune-and-shrink pass: a single cycle whose budget and structured fractions go
-// straight to the target sparsity s (as many geometric steps as the cycle would take).
+// One prune-and-shrink pass: a single cycle straight to the target sparsity s.
 let single: Result | null = null;
 for (const s of values.sparsities!.split(",").map(Number)) {
-  const steps = Math.log(1 - s) / Math.log(1 - base.budgetFraction);
-  const r = await variant(`single pass s=${s}`, regDense, {
-    maxCycles: 1,
-    budgetFraction: s,
-    unitFraction: 1 - Math.pow(1 - base.unitFraction, steps),
-    inputFraction: 1 - Math.pow(1 - base.inputFraction, steps),
-    fineTuneEpochs: base.fineTuneEpochs + base.trainEpochs,
-  });
+  const r = await variant(`single pass s=${s}`, regDense, onePassOptions(base, s));
   if (r.cycles > 0 && (!single || r.final.ratio > single.final.ratio)) single = r;
 }
 if (single) {

@@ -16,6 +16,8 @@
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { CHECKPOINT_FILES } from "../src/cycle/checkpoint.ts";
+import { exists } from "../src/cli/output_arg.ts";
+import { onePassOptions } from "./study/one_pass.ts";
 import { networkFlags, variantFlags } from "./study/variants.ts";
 import { loadStudy, type RunReport, summarize, summaryTable } from "./study/summary.ts";
 
@@ -51,14 +53,15 @@ const threads = Math.max(1, Math.floor(navigator.hardwareConcurrency / jobs));
 const tasks = JSON.parse(await Deno.readTextFile("deno.json")).tasks as Record<string, string>;
 for (const v of variants) if (v !== "onepass") variantFlags(v); // unknown tokens fail now
 for (const n of nets) networkFlags(n, tasks);
+if (variants.includes("onepass") && !variants.includes("base")) {
+  throw new RangeError("study: onepass starts from the base run's dense model: add base");
+}
 
 interface Job {
   name: string;
   dir: string;
   flags: () => Promise<string[]>;
 }
-
-const exists = (p: string) => Deno.stat(p).then(() => true, () => false);
 
 /** Copies a stream into a file as it comes (a file's `writable` holds chunks back). */
 async function copyLive(from: ReadableStream<Uint8Array>, to: Deno.FsFile): Promise<void> {
@@ -142,40 +145,21 @@ for (const net of nets) {
       onePassJobs.push({
         name: `${net} onepass s${seed} p${s}`,
         dir: join(root, net, "onepass", `s${seed}`, `p${s}`),
-        // One cycle straight to sparsity s from the base run's dense model, its structured
-        // fractions compounded over the geometric steps the cycle would take to get there.
+        // One cycle straight to sparsity s from the base run's dense model.
         flags: async () => {
           const dense = join(baseDir, "checkpoint", CHECKPOINT_FILES.dense);
           const rep = JSON.parse(await Deno.readTextFile(join(baseDir, "report.json")));
-          const o = rep.options;
-          const steps = Math.log(1 - s) / Math.log(1 - o.budgetFraction);
-          const compound = (f: number) => String(1 - Math.pow(1 - f, steps));
+          const o = onePassOptions(rep.options, s);
           return [
             ...base,
-            "--seed",
-            String(seed),
-            "--model",
-            dense,
-            "--dense-epochs",
-            "0",
-            "--max-cycles",
-            "1",
-            "--p",
-            String(s),
-            "--unit-fraction",
-            compound(o.unitFraction),
-            "--input-fraction",
-            compound(o.inputFraction),
-            "--fine-tune-epochs",
-            String(o.fineTuneEpochs + o.trainEpochs),
-            "--train-epochs",
-            "0",
+            ...["--seed", String(seed), "--model", dense, "--dense-epochs", "0"],
+            ...["--max-cycles", String(o.maxCycles), "--p", String(o.budgetFraction)],
+            ...["--unit-fraction", String(o.unitFraction)],
+            ...["--input-fraction", String(o.inputFraction)],
+            ...["--fine-tune-epochs", String(o.fineTuneEpochs), "--train-epochs", "0"],
           ];
         },
       });
-    }
-    if (!variants.includes("base")) {
-      throw new RangeError("study: onepass starts from the base run's dense model: add base");
     }
   }
 }
