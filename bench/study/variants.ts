@@ -12,6 +12,10 @@
  * | `i<X>` | `--input-fraction X` |
  * | `p<X>` | `--p X` (weight budget per cycle) |
  * | `val<N>` | `--validation N` |
+ * | `f<N>` | `--fine-tune-epochs N` |
+ * | `t<N>` | `--train-epochs N` |
+ * | `bf<X>` | `--backtrack-factor X` |
+ * | `lam<X>` | `--lambda X` |
  *
  * `onepass` is the baseline: one prune-and-shrink cycle from the `base` run's dense model,
  * swept over sparsities, the best within the budget counted.
@@ -66,6 +70,10 @@ const TOKENS: [RegExp, (v: string) => string[]][] = [
   [/^i(\d*\.?\d+)$/, (v) => ["--input-fraction", v]],
   [/^p(\d*\.?\d+)$/, (v) => ["--p", v]],
   [/^val(\d+)$/, (v) => ["--validation", v]],
+  [/^f(\d+)$/, (v) => ["--fine-tune-epochs", v]],
+  [/^t(\d+)$/, (v) => ["--train-epochs", v]],
+  [/^bf(\d*\.?\d+)$/, (v) => ["--backtrack-factor", v]],
+  [/^lam(\d*\.?\d+(?:e-?\d+)?)$/, (v) => ["--lambda", v]],
 ];
 
 /**
@@ -85,7 +93,7 @@ export function variantFlags(variant: string): string[] {
       if (m) return flags(m[1]);
     }
     throw new RangeError(
-      `study: variant token "${token}" of "${variant}" is not one of base, bt<N>, a<X>, u<X>, i<X>, p<X>, val<N> (or onepass alone)`,
+      `study: variant token "${token}" of "${variant}" is not one of base, bt<N>, a<X>, u<X>, i<X>, p<X>, val<N>, f<N>, t<N>, bf<X>, lam<X> (or onepass alone)`,
     );
   });
 }

@@ -119,6 +119,16 @@ Deno.test("study variants: tokens become cycle flags; networks take their demo t
     "--validation",
     "10000",
   ]);
+  assert.deepEqual(variantFlags("f3+t1+bf0.25+lam1e-4"), [
+    "--fine-tune-epochs",
+    "3",
+    "--train-epochs",
+    "1",
+    "--backtrack-factor",
+    "0.25",
+    "--lambda",
+    "1e-4",
+  ]);
   assert.deepEqual(variantFlags("base"), []);
   assert.throws(() => variantFlags("bt2+zz"), /variant token "zz" of "bt2\+zz"/);
   const tasks = JSON.parse(Deno.readTextFileSync("deno.json")).tasks;
