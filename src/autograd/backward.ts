@@ -1,8 +1,9 @@
 import { formatShape, sameShape } from "../tensor/shape.ts";
 import { full } from "../tensor/create.ts";
-import type { Tensor } from "../tensor/tensor.ts";
 import { add } from "../ops/elementwise.ts";
 import { noGrad } from "../tensor/grad_mode.ts";
+import { recordCreated } from "../tensor/scope.ts";
+import { Tensor } from "../tensor/tensor.ts";
 
 /** Tensors reachable from `root` through recorded nodes, inputs before outputs. */
 function topoOrder(root: Tensor): Tensor[] {
@@ -25,10 +26,27 @@ function topoOrder(root: Tensor): Tensor[] {
   return order;
 }
 
+/** Options of {@linkcode backward}. */
+export interface BackwardOptions {
+  /** Gradient of `root` (same shape); needed unless `root` is a scalar. */
+  grad?: Tensor;
+  /**
+   * Free each recorded intermediate (a tensor an op produced on the way to `root`) as
+   * soon as the last gradient rule that reads it has run, so a step's peak memory is not
+   * the sum of its activations and their gradients. The graph cannot be replayed after
+   * that. Tensors in `keep` and `root` itself stay. @default false
+   */
+  freeActivations?: boolean;
+  /** Intermediates the caller still reads after `backward` (with `freeActivations`). */
+  keep?: readonly Tensor[];
+}
+
 /**
  * Reverse-mode differentiation: walks the recorded ops from `root` back to the leaves
  * and accumulates `.grad` on every leaf with `requiresGrad`. `root` must be a scalar
- * unless `grad` (same shape as root) is given. Gradient rules run without recording.
+ * unless a gradient (same shape as root) is given. Gradient rules run without recording.
+ * Intermediate gradients are freed once used; with `freeActivations`, the forward
+ * intermediates too (see {@linkcode BackwardOptions}).
  *
  * @example
  * ```ts
@@ -37,11 +55,14 @@ function topoOrder(root: Tensor): Tensor[] {
  * import { sum } from "../ops/reduce.ts";
  * import { backward } from "./backward.ts";
  * const x = tensor([1, 2, 3], [3], { requiresGrad: true });
- * backward(sum(mul(x, x)));
- * console.assert(x.grad!.toArray()[2] === 6);
+ * const y = mul(x, x);
+ * backward(sum(y), { freeActivations: true }); // y is freed on the way
+ * console.assert(x.grad!.toArray()[2] === 6 && y.disposed);
  * ```
  */
-export function backward(root: Tensor, grad?: Tensor): void {
+export function backward(root: Tensor, options: Tensor | BackwardOptions = {}): void {
+  const opts: BackwardOptions = options instanceof Tensor ? { grad: options } : options;
+  const grad = opts.grad;
   if (!root.requiresGrad) {
     throw new TypeError("backward: the tensor does not depend on any tensor with requiresGrad");
   }
@@ -60,26 +81,59 @@ export function backward(root: Tensor, grad?: Tensor): void {
       }`,
     );
   }
-  noGrad(() => {
-    const grads = new Map<Tensor, Tensor>([[root, seed]]);
-    const order = topoOrder(root);
-    for (let i = order.length - 1; i >= 0; i--) {
-      const t = order[i];
-      const g = grads.get(t);
-      if (!g) continue;
-      grads.delete(t);
-      if (!t.node) {
-        t.grad = t.grad ? add(t.grad, g) : g;
-        continue;
-      }
-      const needs = t.node.inputs.map((x) => x.requiresGrad);
-      const gs = t.node.backward(g, needs);
-      t.node.inputs.forEach((x, j) => {
-        const gj = gs[j];
-        if (!needs[j] || !gj) return;
+  const keep = new Set<Tensor>([root, ...(opts.keep ?? [])]);
+  // Gradients made here, and how many entries of `grads` hold each (a rule may return
+  // its incoming gradient, or one tensor for two inputs); one at zero is freed.
+  const made = new Set<Tensor>(grad ? [] : [seed]);
+  const refs = new Map<Tensor, number>();
+  const held = new Set<Tensor>(); // became a leaf's .grad
+  const release = (g: Tensor) => {
+    if (made.has(g) && !held.has(g) && !(refs.get(g)! > 0)) g.dispose();
+  };
+  noGrad(() =>
+    recordCreated(made, () => {
+      const grads = new Map<Tensor, Tensor>([[root, seed]]);
+      refs.set(seed, 1);
+      const put = (x: Tensor, g: Tensor) => {
         const prev = grads.get(x);
-        grads.set(x, prev ? add(prev, gj) : gj);
-      });
-    }
-  });
+        const next = prev ? add(prev, g) : g;
+        if (prev) refs.set(prev, refs.get(prev)! - 1);
+        grads.set(x, next);
+        refs.set(next, (refs.get(next) ?? 0) + 1);
+        if (prev) release(prev);
+        if (next !== g) release(g);
+      };
+      const order = topoOrder(root);
+      for (let i = order.length - 1; i >= 0; i--) {
+        const t = order[i];
+        const g = grads.get(t);
+        if (g) {
+          grads.delete(t);
+          refs.set(g, refs.get(g)! - 1);
+          if (!t.node) {
+            if (t.grad) {
+              t.grad = add(t.grad, g);
+              release(g);
+            } else {
+              t.grad = g;
+            }
+            held.add(t.grad);
+            continue;
+          }
+          const needs = t.node.inputs.map((x) => x.requiresGrad);
+          const gs = t.node.backward(g, needs);
+          t.node.inputs.forEach((x, j) => {
+            const gj = gs[j];
+            if (needs[j] && gj) put(x, gj);
+          });
+          for (const [j, gj] of gs.entries()) if (gj && !needs[j]) release(gj);
+          release(g);
+        }
+        // Every reader of t ran before it (reverse topological order): t is dead now.
+        // (Unless a rule handed it on as a gradient.)
+        const live = keep.has(t) || held.has(t) || refs.get(t)! > 0;
+        if (opts.freeActivations && t.node && !live) t.dispose();
+      }
+    })
+  );
 }

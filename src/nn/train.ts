@@ -218,7 +218,9 @@ export function stepTensors<M extends Module>(
   const ce = crossEntropy(logits, b.y);
   const reg = opts.regularizer?.(model) ?? null;
   const total = reg ? add(ce, reg) : ce;
-  backward(total);
+  // Activations are freed as backward passes them (the step's peak memory is then about
+  // the forward's, not forward + gradients); the loss and logits are read afterwards.
+  backward(total, { freeActivations: true, keep: [ce, logits] });
   opts.optimizer.step();
   return [ce, logits];
 }

@@ -30,6 +30,11 @@ export interface OpDef<A> {
   readonly channels: ChannelMap;
   /** Validates inputs and attributes, returns the output shape. Throws on bad input. */
   infer(inputs: readonly Tensor[], attrs: A): Shape;
+  /**
+   * The output is input 0's elements under a new shape (reshape): it shares their storage
+   * and no kernel runs (`forward` is not called).
+   */
+  readonly view?: boolean;
   /** Runs the backend kernel(s) into `out`. */
   forward(backend: Backend, inputs: readonly Tensor[], out: Tensor, attrs: A): void;
   /**
@@ -49,12 +54,17 @@ export interface OpDef<A> {
 export function apply<A>(op: OpDef<A>, inputs: readonly Tensor[], attrs: A): Tensor {
   const backend = checkInputs(op.name, inputs);
   const shape = op.infer(inputs, attrs);
-  // Every kernel writes its whole output, so op outputs need no zero fill.
-  const size = sizeOf(shape), dtype = inputs[0].dtype;
-  const storage = backend.allocUninitialized?.(dtype, size) ?? backend.alloc(dtype, size);
-  const out = new Tensor(shape, storage, backend);
-  // An empty output (a layer whose channels minimization removed) needs no kernel.
-  if (size > 0) op.forward(backend, inputs, out, attrs);
+  let out: Tensor;
+  if (op.view) {
+    out = inputs[0].view(shape);
+  } else {
+    // Every kernel writes its whole output, so op outputs need no zero fill.
+    const size = sizeOf(shape), dtype = inputs[0].dtype;
+    const storage = backend.allocUninitialized?.(dtype, size) ?? backend.alloc(dtype, size);
+    out = new Tensor(shape, storage, backend);
+    // An empty output (a layer whose channels minimization removed) needs no kernel.
+    if (size > 0) op.forward(backend, inputs, out, attrs);
+  }
   if (op.backward && isGradEnabled() && inputs.some((t) => t.requiresGrad)) {
     const backward = op.backward;
     out.requiresGrad = true;

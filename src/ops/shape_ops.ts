@@ -34,6 +34,7 @@ export const reshapeOp: OpDef<ReshapeAttrs> = {
   name: "reshape",
   channels: "reindex",
   infer: ([x], a) => resolveShape(x, a.shape),
+  view: true,
   forward: (be, [x], out) => be.copy(x.storage, out.storage),
   backward: (g, [x]) => [reshape(g, x.shape)],
 };

@@ -20,6 +20,32 @@ export function untrackTensor(t: Tensor): void {
   for (const s of stack) s.delete(t);
 }
 
+/**
+ * Runs `fn` with the tensors it creates recorded in `into` (not in the current scope);
+ * afterwards those not disposed move to the enclosing scope, as if created there. Lets a
+ * caller free some of what `fn` made before the enclosing `tidy` ends (`backward` frees
+ * gradients it no longer needs this way).
+ *
+ * @example
+ * ```ts
+ * import { recordCreated } from "./scope.ts";
+ * import { tensor } from "./create.ts";
+ * const made = new Set<import("./tensor.ts").Tensor>();
+ * recordCreated(made, () => tensor([1, 2]));
+ * console.assert(made.size === 1);
+ * ```
+ */
+export function recordCreated<T>(into: Set<Tensor>, fn: () => T): T {
+  stack.push(into);
+  try {
+    return fn();
+  } finally {
+    stack.pop();
+    const outer = stack.at(-1);
+    if (outer) { for (const t of into) if (!t.disposed) outer.add(t); }
+  }
+}
+
 function collect(v: unknown, out: Set<unknown>): void {
   if (v === null || typeof v !== "object") return;
   if (out.has(v)) return;

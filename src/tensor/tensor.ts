@@ -13,6 +13,9 @@ export interface TapeNode {
   readonly backward: (grad: Tensor, needs: readonly boolean[]) => (Tensor | null)[];
 }
 
+/** Tensors sharing a storage (only counted once a view exists). */
+const views = new WeakMap<Storage, number>();
+
 /**
  * A dense, contiguous, row-major tensor of float32 (or float64) elements whose storage
  * belongs to one backend. Tensors are values: ops return new tensors; only optimizers
@@ -61,11 +64,40 @@ export class Tensor {
     return this.#disposed;
   }
 
-  /** Returns the storage to the backend now; the tensor must not be used afterwards. */
+  /**
+   * Returns the storage to the backend now, or once every view sharing it is disposed
+   * too; the tensor must not be used afterwards.
+   */
   dispose(): void {
     if (this.#disposed) return;
     this.#disposed = true;
-    this.backend.free(this.storage);
+    const n = views.get(this.storage);
+    if (n === undefined) this.backend.free(this.storage);
+    else if (n > 1) views.set(this.storage, n - 1);
+    else {
+      views.delete(this.storage);
+      this.backend.free(this.storage);
+    }
+  }
+
+  /**
+   * The same elements under another shape of the same size, sharing this tensor's
+   * storage (outside autograd: `reshape` records the op). Writes to one show in the other.
+   *
+   * @example
+   * ```ts
+   * import { tensor } from "./create.ts";
+   * const t = tensor([1, 2, 3, 4]);
+   * const v = t.view([2, 2]);
+   * t.dispose(); // the storage lives on in v
+   * console.assert(v.toArray()[3] === 4);
+   * ```
+   */
+  view(shape: Shape): Tensor {
+    if (this.#disposed) throw new TypeError(`Tensor.view: ${this} was disposed`);
+    const v = new Tensor(shape, this.storage, this.backend);
+    views.set(this.storage, (views.get(this.storage) ?? 1) + 1);
+    return v;
   }
 
   /** Element type. */
