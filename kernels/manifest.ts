@@ -258,6 +258,19 @@ export const WASM_KERNELS: readonly WasmKernelSpec[] = [
     doc: "Row-wise layer normalization.",
   },
   {
+    name: "f32_cln_forward",
+    signature:
+      "(x: usize, gamma: usize, beta: usize, out: usize, n: i32, c: i32, p: i32, params: usize): void",
+    doc:
+      "CompensatedLayerNorm over the channels of `[n, c, p]`; `params`: f32 [width, kbar, m2, eps].",
+  },
+  {
+    name: "f32_cln_backward",
+    signature:
+      "(x: usize, gamma: usize, dy: usize, dx: usize, dyxhat: usize, n: i32, c: i32, p: i32, params: usize): void",
+    doc: "Its input gradient `dx` and `dy·x̂` (for the gradient of gamma).",
+  },
+  {
     name: "f32_sgd",
     signature:
       "(w: usize, g: usize, v: usize, n: i32, lr: f32, momentum: f32, wd: f32, nesterov: bool): void",

@@ -4,6 +4,7 @@ export { f32_vaffine__wasmsimd, f32_vbinary__wasmsimd, f32_vbinary_mid__wasmsimd
 export { f32_cross_entropy_rows, f32_layer_norm_rows, f32_reduce_mid, f32_softmax_rows } from "./reduce";
 export { f32_adamw, f32_sgd } from "./optim";
 export { f32_ftz } from "./flush";
+export { f32_cln_backward, f32_cln_forward } from "./norm";
 
 export function heapBase(): usize {
   return __heap_base;

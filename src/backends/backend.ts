@@ -44,7 +44,8 @@ export type KernelName =
   | "conv2d"
   | "conv2d_grad_input"
   | "conv2d_grad_weight"
-  | "layer_norm";
+  | "layer_norm"
+  | "compensated_layer_norm";
 
 /** Every kernel name, in a fixed order. */
 export const ALL_KERNELS: readonly KernelName[] = [
@@ -68,6 +69,7 @@ export const ALL_KERNELS: readonly KernelName[] = [
   "conv2d_grad_input",
   "conv2d_grad_weight",
   "layer_norm",
+  "compensated_layer_norm",
 ];
 
 /**
@@ -104,6 +106,29 @@ export interface Conv2dParams {
   pw: number;
   /** Channel groups (c and o divisible by it; c = o = groups is depthwise). */
   groups: number;
+}
+
+/**
+ * A CompensatedLayerNorm over the channel axis of an `[n, c, p]` view (`p` positions per
+ * image, channel stride `p`; rows of `c` when `p` is 1), METHOD.md: the LayerNorm of the
+ * original `width` channels from the `c` kept ones and the `width − c` removed constants
+ * (mean `kbar`, centred sum of squares `m2`). Every kept channel has an output.
+ */
+export interface ClnParams {
+  /** Images (or rows). */
+  n: number;
+  /** Kept channels. */
+  c: number;
+  /** Positions per image (1 for rows). */
+  p: number;
+  /** Original channel count `d ≥ c`. */
+  width: number;
+  /** Mean of the removed constants (0 when none). */
+  kbar: number;
+  /** Centred sum of squares of the removed constants (0 when none). */
+  m2: number;
+  /** Added to the variance. */
+  eps: number;
 }
 
 /** What a backend can do. Ops and tests consult this instead of backend names. */
@@ -264,6 +289,30 @@ export interface Backend {
     cols: number,
     eps: number,
     out: Storage,
+  ): void;
+  /**
+   * CompensatedLayerNorm forward (optional: backends that declare the
+   * `compensated_layer_norm` kernel): `out = (x − μ)·rstd·gamma + beta` per position, see
+   * {@linkcode ClnParams}.
+   */
+  compensatedLayerNorm?(
+    x: Storage,
+    gamma: Storage,
+    beta: Storage,
+    out: Storage,
+    p: ClnParams,
+  ): void;
+  /**
+   * Its gradient: `dx` from `dy`, and `dyXhat = dy·x̂` (summed over images and positions,
+   * the gradient of gamma). With the same kernel declaration.
+   */
+  compensatedLayerNormGrad?(
+    x: Storage,
+    gamma: Storage,
+    dy: Storage,
+    dx: Storage,
+    dyXhat: Storage,
+    p: ClnParams,
   ): void;
   /**
    * Submits device work the backend has queued (optional: WebGPU collects commands in one

@@ -10,6 +10,7 @@ import { noGrad } from "../tensor/grad_mode.ts";
 import { add, mul, scale, sub, unary } from "../ops/elementwise.ts";
 import { mean, sum } from "../ops/reduce.ts";
 import { indexSelect, reshape } from "../ops/shape_ops.ts";
+import { cln, hasFusedCln } from "../ops/cln.ts";
 import { channelAffine } from "./image_functional.ts";
 
 /** What a CompensatedLayerNorm remembers of the channels minimization removed. */
@@ -32,8 +33,9 @@ export interface Compensation {
  * `width` channels, computed from the kept channels `x` and the removed constants'
  * count `r = width − C`, mean `k̄` and centred sum of squares `M2`:
  * `μ = (Σx + r·k̄)/d`, `σ² = (Σ(x − μ)² + M2 + r·(k̄ − μ)²)/d`, every term ≥ 0. With
- * `width` = the channel count it is plain LayerNorm. Written with ops, so autograd gives
- * the gradient in the same form on every backend.
+ * `width` = the channel count it is plain LayerNorm. One fused op ({@linkcode cln}) where
+ * the backend has the kernel and every channel has an output; elementwise ops and
+ * reductions otherwise (the same function up to float rounding).
  *
  * @example
  * ```ts
@@ -57,6 +59,11 @@ export function compensatedLayerNorm(
   if (!(Number.isInteger(d) && r >= 0 && d > 0)) {
     throw new RangeError(`layer_norm: width ${d} is smaller than the ${c} kept channels`);
   }
+  const o = comp.outputs;
+  const allOut = !o || (o.length === c && o.every((j, i) => j === i));
+  if (allOut && x.rank >= 2 && hasFusedCln(x.backend)) {
+    return cln(x, gamma, beta, { width: d, kbar: comp.kbar, m2: comp.m2, eps });
+  }
   const axes = [1];
   const mu = scale(sum(x, { axes, keepdims: true }), 1 / d, (r * comp.kbar) / d);
   const xc = sub(x, mu);
@@ -66,10 +73,7 @@ export function compensatedLayerNorm(
     v = add(v, scale(mul(dk, dk), r / d));
   }
   const rstd = unary("reciprocal", unary("sqrt", scale(v, 1, eps)));
-  const o = comp.outputs;
-  const kept = o && (o.length !== c || o.some((j, i) => j !== i))
-    ? indexSelect(xc, 1, Int32Array.from(o))
-    : xc;
+  const kept = allOut ? xc : indexSelect(xc, 1, Int32Array.from(o));
   return channelAffine(mul(kept, rstd), gamma, beta);
 }
 

@@ -8,6 +8,7 @@ import type { Backend } from "../backends/backend.ts";
 import { isGradEnabled } from "../tensor/grad_mode.ts";
 import { formatShape, type Shape, sizeOf } from "../tensor/shape.ts";
 import { Tensor } from "../tensor/tensor.ts";
+import type { DType } from "../tensor/dtype.ts";
 
 /**
  * How an op's output channels relate to its inputs' channels (the channel axis is the
@@ -58,12 +59,9 @@ export function apply<A>(op: OpDef<A>, inputs: readonly Tensor[], attrs: A): Ten
   if (op.view) {
     out = inputs[0].view(shape);
   } else {
-    // Every kernel writes its whole output, so op outputs need no zero fill.
-    const size = sizeOf(shape), dtype = inputs[0].dtype;
-    const storage = backend.allocUninitialized?.(dtype, size) ?? backend.alloc(dtype, size);
-    out = new Tensor(shape, storage, backend);
+    out = uninitialized(shape, inputs[0].dtype, backend);
     // An empty output (a layer whose channels minimization removed) needs no kernel.
-    if (size > 0) op.forward(backend, inputs, out, attrs);
+    if (out.size > 0) op.forward(backend, inputs, out, attrs);
   }
   if (op.backward && isGradEnabled() && inputs.some((t) => t.requiresGrad)) {
     const backward = op.backward;
@@ -75,6 +73,16 @@ export function apply<A>(op: OpDef<A>, inputs: readonly Tensor[], attrs: A): Ten
     };
   }
   return out;
+}
+
+/**
+ * A tensor whose contents a kernel is about to overwrite entirely (op outputs, and the
+ * buffers of gradient rules that call a kernel directly): no zero fill.
+ */
+export function uninitialized(shape: Shape, dtype: DType, backend: Backend): Tensor {
+  const size = sizeOf(shape);
+  const storage = backend.allocUninitialized?.(dtype, size) ?? backend.alloc(dtype, size);
+  return new Tensor(shape, storage, backend);
 }
 
 /** Checks that inputs are tensors on one backend with one dtype; returns the backend. */

@@ -9,6 +9,7 @@ import { addOp, divOp, mulOp, scaleOp, subOp, UNARY_OPS } from "./elementwise.ts
 import { crossEntropyOp, oneHotOp } from "./loss.ts";
 import { matmulOp } from "./matmul.ts";
 import { layerNormOp } from "./layer_norm.ts";
+import { clnOp } from "./cln.ts";
 import { conv2dGradInputOp, conv2dGradWeightOp, conv2dOp } from "./conv.ts";
 import type { OpDef } from "./op.ts";
 import { broadcastToOp, maxOp, meanOp, sumOp } from "./reduce.ts";
@@ -52,6 +53,7 @@ const ALL: AnyOp[] = [
   conv2dGradInputOp,
   conv2dGradWeightOp,
   layerNormOp,
+  clnOp,
 ];
 
 /** Every op by name. */

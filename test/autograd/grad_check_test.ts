@@ -13,6 +13,7 @@ import { crossEntropy } from "../../src/ops/loss.ts";
 import { apply } from "../../src/ops/op.ts";
 import { conv2d } from "../../src/ops/conv.ts";
 import { layerNorm } from "../../src/ops/layer_norm.ts";
+import { cln } from "../../src/ops/cln.ts";
 import { indexAddOp, sliceGradOp } from "../../src/ops/shape_ops.ts";
 import { UNARY_KINDS, type UnaryKind } from "../../src/backends/backend.ts";
 
@@ -49,6 +50,10 @@ const CASES: Record<string, () => [(xs: Tensor[]) => Tensor, Tensor[]]> = {
   ]],
   layer_norm:
     () => [([x, g, b]) => layerNorm(x, g, b, { eps: 1e-3 }), [x64([2, 3, 5]), x64([5]), x64([5])]],
+  compensated_layer_norm: () => [
+    ([x, g, b]) => cln(x, g, b, { width: 7, kbar: 0.3, m2: 0.8, eps: 1e-3 }),
+    [x64([2, 4, 3]), x64([4]), x64([4])],
+  ],
   index_add: () => [
     ([a]) => apply(indexAddOp, [a], { axis: 0, indices: Int32Array.of(2, 2, 0), shape: [4, 3] }),
     [x64([3, 3])],

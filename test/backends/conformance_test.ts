@@ -22,6 +22,8 @@ import { UNARY_KINDS } from "../../src/backends/backend.ts";
 import { SGD } from "../../src/nn/optim/sgd.ts";
 import { conv2d, conv2dGradInputOp, conv2dGradWeightOp } from "../../src/ops/conv.ts";
 import { layerNorm } from "../../src/ops/layer_norm.ts";
+import { compensatedLayerNorm, type Compensation } from "../../src/nn/norm_functional.ts";
+import { backward } from "../../src/autograd/backward.ts";
 import { apply } from "../../src/ops/op.ts";
 import { AdamW } from "../../src/nn/optim/adamw.ts";
 import { Parameter } from "../../src/nn/parameter.ts";
@@ -254,6 +256,38 @@ for (const be of BACKENDS) {
         0,
         5e-5,
       );
+    }
+  });
+
+  Deno.test(`conformance[${be.name}]: CompensatedLayerNorm forward and gradients (rows, 1–49 positions, removed constants)`, async () => {
+    // The loss Σ w·CLN(x): its gradients of x, gamma and beta are the fused kernel's outputs.
+    const grads = (x: Tensor, g: Tensor, b: Tensor, w: Tensor, comp: Compensation) => {
+      for (const t of [x, g, b]) t.requiresGrad = true;
+      backward(sum(mul(compensatedLayerNorm(x, g, b, comp, 1e-5), w)));
+      return [x.grad!, g.grad!, b.grad!];
+    };
+    for (const c of [1, 2, 7, 33, 65]) {
+      for (const pos of [[], [1], [3], [4], [2, 3], [7, 7], [13]]) {
+        for (const removed of [0, 5]) {
+          const shape = [3, c, ...pos], name = `cln c ${c} positions [${pos}] removed ${removed}`;
+          const comp = { width: c + removed, kbar: removed ? 0.7 : 0, m2: removed ? 2.5 : 0 };
+          const shapes = [shape, [c], [c], shape];
+          await agree(name, be, shapes, ([x, g, b]) => compensatedLayerNorm(x, g, b, comp, 1e-5));
+          // Two channels normalize to ±1 whatever x is (without removed constants): the input
+          // gradient is the eps term's, a cancellation float32 resolves to ~1e-4.
+          const tol = c <= 2 && removed === 0 ? 2e-4 : 2e-5;
+          for (const [i, what] of ["dx", "dgamma", "dbeta"].entries()) {
+            await agree(
+              `${name} ${what}`,
+              be,
+              shapes,
+              ([x, g, b, w]) => grads(x, g, b, w, comp)[i],
+              0,
+              tol,
+            );
+          }
+        }
+      }
     }
   });
 

@@ -9,6 +9,7 @@ import { allocArray, type DType, type TypedArray } from "../../tensor/dtype.ts";
 import { arr, JsStorage } from "./js_storage.ts";
 import { binaryLoop, unaryLoop } from "./elementwise.ts";
 import { matmulLoop } from "./matmul.ts";
+import { clnGradLoop, clnLoop } from "./cln.ts";
 import { crossEntropyLoop, layerNormLoop, reduceLoop, softmaxLoop } from "./reduce.ts";
 import { gatherLoop, permuteLoop, scatterAddLoop, sliceGradLoop, sliceLoop } from "./indexing.ts";
 import { adamwLoop, sgdLoop } from "./optim.ts";
@@ -75,6 +76,9 @@ export function createReferenceBackend(): Backend {
     adamw: (w, g, m, v, p) => adamwLoop(arr(w), arr(g), arr(m), arr(v), p),
     layerNorm: (x, g, b, rows, cols, eps, out) =>
       layerNormLoop(arr(x), arr(g), arr(b), rows, cols, eps, arr(out)),
+    compensatedLayerNorm: (x, g, b, out, p) => clnLoop(arr(x), arr(g), arr(b), arr(out), p),
+    compensatedLayerNormGrad: (x, g, dy, dx, h, p) =>
+      clnGradLoop(arr(x), arr(g), arr(dy), arr(dx), arr(h), p),
     conv2d: (x, w, out, p) => conv2dLoop(arr(x), arr(w), arr(out), p),
     conv2dGradInput: (dy, w, dx, p) => conv2dGradInputLoop(arr(dy), arr(w), arr(dx), p),
     conv2dGradWeight: (x, dy, dw, p) => conv2dGradWeightLoop(arr(x), arr(dy), arr(dw), p),

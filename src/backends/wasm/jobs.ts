@@ -21,6 +21,8 @@ export const CALLABLE = [
   "f32_im2col",
   "f32_col2im",
   "f32_dwconv2d_grad_weight__wasmsimd",
+  "f32_cln_forward",
+  "f32_cln_backward",
 ] as const;
 
 /** A kernel a call record may name. */

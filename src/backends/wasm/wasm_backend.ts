@@ -20,6 +20,7 @@ import { convKernels } from "./conv.ts";
 import { elementwiseKernels } from "./elementwise.ts";
 import { reduceKernels } from "./reduce.ts";
 import { indexingKernels } from "./indexing.ts";
+import { clnKernels } from "./cln.ts";
 import { optimKernels } from "./optim.ts";
 
 /** Options of {@linkcode createWasmBackend}. */
@@ -106,5 +107,6 @@ export function createWasmBackend(opts: WasmBackendOptions = {}): WasmBackend {
     ...reduceKernels(ctx),
     ...indexingKernels(ctx),
     ...optimKernels(ctx),
+    ...clnKernels(ctx),
   } satisfies Required<WasmBackend>;
 }

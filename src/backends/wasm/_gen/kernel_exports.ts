@@ -50,6 +50,10 @@ export interface KernelExports {
   f32_cross_entropy_rows(x: number, labels: number, out: number, rows: number, cols: number): void;
   /** Row-wise layer normalization. */
   f32_layer_norm_rows(x: number, gamma: number, beta: number, out: number, rows: number, cols: number, eps: number): void;
+  /** CompensatedLayerNorm over the channels of `[n, c, p]`; `params`: f32 [width, kbar, m2, eps]. */
+  f32_cln_forward(x: number, gamma: number, beta: number, out: number, n: number, c: number, p: number, params: number): void;
+  /** Its input gradient `dx` and `dy·x̂` (for the gradient of gamma). */
+  f32_cln_backward(x: number, gamma: number, dy: number, dx: number, dyxhat: number, n: number, c: number, p: number, params: number): void;
   /** One SGD step in place (v = 0: no momentum buffer). */
   f32_sgd(w: number, g: number, v: number, n: number, lr: number, momentum: number, wd: number, nesterov: number): void;
   /** One AdamW step in place (c1, c2: bias corrections). */
