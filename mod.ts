@@ -41,6 +41,7 @@ export type {
   Backend,
   BackendCapabilities,
   BinaryKind,
+  ClnParams,
   Conv2dParams,
   KernelName,
   MatmulParams,
@@ -106,7 +107,7 @@ export { indexSelect, reshape, slice, transpose } from "./src/ops/shape_ops.ts";
 export { conv2d, type Conv2dAttrs } from "./src/ops/conv.ts";
 export { layerNorm, type LayerNormAttrs } from "./src/ops/layer_norm.ts";
 
-export { backward } from "./src/autograd/backward.ts";
+export { backward, type BackwardOptions } from "./src/autograd/backward.ts";
 export {
   gradCheck,
   type GradCheckOptions,

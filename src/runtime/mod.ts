@@ -50,6 +50,7 @@ export type {
   Backend,
   BackendCapabilities,
   BinaryKind,
+  ClnParams,
   Conv2dParams,
   KernelName,
   MatmulParams,
