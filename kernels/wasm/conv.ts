@@ -84,10 +84,24 @@ function col2imImage(col: usize, dx: usize, cn: i32, h: i32, w: i32, kh: i32, kw
 // destination, so threads can split i). A plain copy, so nothing to flush.
 export function f32_swap_axes01(src: usize, dst: usize, n0: i32, n1: i32, blk: i32, ld0: i32): void {
   const bytes = <usize>blk << 2;
-  if (blk >= 4) {
+  if (blk >= 64) {
     for (let i = 0; i < n0; i++) {
       const s = src + <usize>(i * n1) * bytes;
       for (let j = 0; j < n1; j++) memory.copy(dst + <usize>(j * ld0 + i) * bytes, s + <usize>j * bytes, bytes);
+    }
+    return;
+  }
+  if (blk >= 4) {
+    // Blocks of 4 to 63 floats (7×7, 3×3 and 2×2 maps): vector copies, the last one
+    // overlapping the previous (memory.copy costs more than the copy at these sizes).
+    const last = bytes - 16;
+    for (let i = 0; i < n0; i++) {
+      const s = src + <usize>(i * n1) * bytes;
+      for (let j = 0; j < n1; j++) {
+        const a = s + <usize>j * bytes, b = dst + <usize>(j * ld0 + i) * bytes;
+        for (let t: usize = 0; t < last; t += 16) v128.store(b + t, v128.load(a + t));
+        v128.store(b + last, v128.load(a + last));
+      }
     }
     return;
   }
