@@ -16,6 +16,8 @@
  * | `t<N>` | `--train-epochs N` |
  * | `bf<X>` | `--backtrack-factor X` |
  * | `lam<X>` | `--lambda X` |
+ * | `b<X>` | `--budget-pp X` (accuracy budget, points) |
+ * | `mc<N>` | `--max-cycles N` |
  *
  * `onepass` is the baseline: one prune-and-shrink cycle from the `base` run's dense model,
  * swept over sparsities, the best within the budget counted.
@@ -73,6 +75,8 @@ const TOKENS: [RegExp, (v: string) => string[]][] = [
   [/^f(\d+)$/, (v) => ["--fine-tune-epochs", v]],
   [/^t(\d+)$/, (v) => ["--train-epochs", v]],
   [/^bf(\d*\.?\d+)$/, (v) => ["--backtrack-factor", v]],
+  [/^b(\d*\.?\d+)$/, (v) => ["--budget-pp", v]],
+  [/^mc(\d+)$/, (v) => ["--max-cycles", v]],
   [/^lam(\d*\.?\d+(?:e-?\d+)?)$/, (v) => ["--lambda", v]],
 ];
 
@@ -93,7 +97,7 @@ export function variantFlags(variant: string): string[] {
       if (m) return flags(m[1]);
     }
     throw new RangeError(
-      `study: variant token "${token}" of "${variant}" is not one of base, bt<N>, a<X>, u<X>, i<X>, p<X>, val<N>, f<N>, t<N>, bf<X>, lam<X> (or onepass alone)`,
+      `study: variant token "${token}" of "${variant}" is not one of base, bt<N>, a<X>, u<X>, i<X>, p<X>, val<N>, f<N>, t<N>, bf<X>, lam<X>, b<X>, mc<N> (or onepass alone)`,
     );
   });
 }

@@ -129,6 +129,7 @@ Deno.test("study variants: tokens become cycle flags; networks take their demo t
     "--lambda",
     "1e-4",
   ]);
+  assert.deepEqual(variantFlags("b1+mc20"), ["--budget-pp", "1", "--max-cycles", "20"]);
   assert.deepEqual(variantFlags("base"), []);
   assert.throws(() => variantFlags("bt2+zz"), /variant token "zz" of "bt2\+zz"/);
   const tasks = JSON.parse(Deno.readTextFileSync("deno.json")).tasks;
