@@ -4,14 +4,22 @@
  *
  * @module
  */
-import type { Backend } from "../backend.ts";
+import type { Backend, ClnParams } from "../backend.ts";
 import { REDUCE_IDS, SOFTMAX_MODE_IDS } from "../_gen/kernel_ids.ts";
 import { f32bits, type GpuContext, MAX_RANK, pad6, stridesOf } from "./context.ts";
 
 /** The reduction and normalization part of the backend. */
 export function reduceKernels(
   ctx: GpuContext,
-): Pick<Backend, "reduce" | "softmax" | "crossEntropy" | "layerNorm"> {
+): Pick<
+  Required<Backend>,
+  | "reduce"
+  | "softmax"
+  | "crossEntropy"
+  | "layerNorm"
+  | "compensatedLayerNorm"
+  | "compensatedLayerNormGrad"
+> {
   const { run, buf, dummy, u32Buffer, pool } = ctx;
   return {
     reduce: (kind, x, shape, axes, out) => {
@@ -63,5 +71,24 @@ export function reduceKernels(
         [rows, cols, f32bits(eps)],
         rows,
       ),
+    compensatedLayerNorm: (x, g, b, out, p) =>
+      run(
+        "cln",
+        [[buf(x), false], [buf(g), false], [buf(b), false], [buf(out), true]],
+        clnWords(p),
+        p.n * p.p,
+      ),
+    compensatedLayerNormGrad: (x, g, dy, dx, h, p) =>
+      run(
+        "cln_grad",
+        [[buf(x), false], [buf(g), false], [buf(dy), false], [buf(dx), true], [buf(h), true]],
+        clnWords(p),
+        p.n * p.p,
+      ),
   };
+}
+
+/** The parameter words of the CompensatedLayerNorm shaders. */
+function clnWords(p: ClnParams): number[] {
+  return [p.n * p.p, p.c, p.p, f32bits(p.width), f32bits(p.kbar), f32bits(p.m2), f32bits(p.eps)];
 }

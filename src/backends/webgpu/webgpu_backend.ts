@@ -25,10 +25,7 @@ import { reduceKernels } from "./reduce.ts";
 import { indexingKernels } from "./indexing.ts";
 import { optimKernels } from "./optim.ts";
 
-// No fused CompensatedLayerNorm shader yet: the op runs as elementwise ops and reductions.
-const KERNELS: ReadonlySet<KernelName> = new Set(
-  ALL_KERNELS.filter((k) => k !== "compensated_layer_norm"),
-);
+const KERNELS: ReadonlySet<KernelName> = new Set(ALL_KERNELS);
 
 /** The WebGPU backend, with its device and buffer counts. */
 export interface WebGpuBackend extends Backend {
@@ -93,5 +90,5 @@ export async function createWebGpuBackend(
       for (const list of stagingFree.values()) for (const b of list) b.destroy();
       device.destroy();
     },
-  } satisfies Omit<Required<WebGpuBackend>, "compensatedLayerNorm" | "compensatedLayerNormGrad">;
+  } satisfies Required<WebGpuBackend>;
 }
