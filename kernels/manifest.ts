@@ -262,7 +262,7 @@ export const WASM_KERNELS: readonly WasmKernelSpec[] = [
     signature:
       "(x: usize, gamma: usize, beta: usize, out: usize, n: i32, c: i32, p: i32, params: usize): void",
     doc:
-      "CompensatedLayerNorm over the channels of `[n, c, p]`; `params`: f32 [width, kbar, m2, eps].",
+      "CompensatedLayerNorm over the channels of `[n, c, p]`; `params`: f64 [width, kbar, m2, eps].",
   },
   {
     name: "f32_cln_backward",

@@ -3,14 +3,14 @@
 // channels from the c kept ones and the r = d − c removed constants (mean kbar, centred sum
 // of squares m2): μ = (Σx + r·kbar)/d, σ² = (Σ(x − μ)² + m2 + r·(kbar − μ)²)/d. Statistics
 // in f64, the affine map in f32 lanes, four positions at a time (scalar for the rest).
-// `params` points at f32 [d, kbar, m2, eps] (call records carry integers only).
+// `params` points at f64 [d, kbar, m2, eps] (call records carry integers only).
 // Results are stored flushed (flush.ts).
 
 import { ftz, ftz4 } from "./flush";
 
 // @ts-ignore: decorator
 @inline function param(params: usize, i: i32): f64 {
-  return <f64>load<f32>(params + (<usize>i << 2));
+  return load<f64>(params + (<usize>i << 3));
 }
 
 // Mean and 1/sqrt(σ² + eps) of the channels of position q of image base (scalar).

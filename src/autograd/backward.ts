@@ -101,7 +101,6 @@ export function backward(root: Tensor, options: Tensor | BackwardOptions = {}): 
         grads.set(x, next);
         refs.set(next, (refs.get(next) ?? 0) + 1);
         if (prev) release(prev);
-        if (next !== g) release(g);
       };
       const order = topoOrder(root);
       for (let i = order.length - 1; i >= 0; i--) {
@@ -121,13 +120,24 @@ export function backward(root: Tensor, options: Tensor | BackwardOptions = {}): 
             continue;
           }
           const needs = t.node.inputs.map((x) => x.requiresGrad);
-          const gs = t.node.backward(g, needs);
+          // What the rule makes: its gradients, and temporaries (freed below, not at the
+          // enclosing tidy's end).
+          const rule = new Set<Tensor>();
+          const node = t.node;
+          const gs = recordCreated(rule, () => node.backward(g, needs));
+          // A rule may hand one tensor to several inputs (add: [g, g]), or pass g itself on:
+          // hold them all while they are handed out, then free what nobody took.
+          const handed = new Set<Tensor>([g, ...rule]);
+          for (const gj of gs) if (gj) handed.add(gj);
+          for (const h of handed) refs.set(h, (refs.get(h) ?? 0) + 1);
           t.node.inputs.forEach((x, j) => {
             const gj = gs[j];
             if (needs[j] && gj) put(x, gj);
           });
-          for (const [j, gj] of gs.entries()) if (gj && !needs[j]) release(gj);
-          release(g);
+          for (const h of handed) {
+            refs.set(h, refs.get(h)! - 1);
+            release(h);
+          }
         }
         // Every reader of t ran before it (reverse topological order): t is dead now.
         // (Unless a rule handed it on as a gradient.)

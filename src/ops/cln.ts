@@ -59,9 +59,9 @@ export const clnOp: OpDef<ClnAttrs> = {
     if (!(Number.isInteger(a.width) && a.width >= Math.max(1, c))) {
       throw new RangeError(`layer_norm: width ${a.width} is smaller than the ${c} kept channels`);
     }
-    if (!(a.m2 >= 0 && a.eps >= 0 && Number.isFinite(a.kbar))) {
+    if (!(a.m2 >= 0 && a.eps >= 0 && [a.kbar, a.m2, a.eps].every(Number.isFinite))) {
       throw new RangeError(
-        `layer_norm: m2 ${a.m2} and eps ${a.eps} must be ≥ 0 and kbar ${a.kbar} finite`,
+        `layer_norm: m2 ${a.m2} and eps ${a.eps} must be finite and ≥ 0, kbar ${a.kbar} finite`,
       );
     }
     if (!hasFusedCln(x.backend)) {

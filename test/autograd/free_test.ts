@@ -6,7 +6,8 @@ import { randn, tensor } from "../../src/tensor/create.ts";
 import { Rng } from "../../src/tensor/random.ts";
 import { tidy } from "../../src/tensor/scope.ts";
 import type { Tensor } from "../../src/tensor/tensor.ts";
-import { add, mul, unary } from "../../src/ops/elementwise.ts";
+import { add, mul, sub, unary } from "../../src/ops/elementwise.ts";
+import { createReferenceBackend } from "../../src/backends/js/reference_backend.ts";
 import { sum } from "../../src/ops/reduce.ts";
 import { reshape } from "../../src/ops/shape_ops.ts";
 import { crossEntropy } from "../../src/ops/loss.ts";
@@ -118,4 +119,73 @@ Deno.test("backward without freeActivations keeps the graph: a second pass accum
   const once = [...x.grad!.toArray()];
   backward(y);
   assert.deepEqual([...x.grad!.toArray()], once.map((v) => Math.fround(v + v)));
+});
+
+/**
+ * A random graph of add/sub/mul/tanh/reshape over leaves (fusions, long skips, a value
+ * read by several ops, one rule's gradient handed to two inputs): root and leaves.
+ */
+function randomGraph(be: Backend, seed: number) {
+  const rng = new Rng(seed);
+  const leaves = Array.from(
+    { length: 2 + rng.int(2) },
+    () => randn([2, 3], rng, { backend: be, requiresGrad: true }),
+  );
+  const nodes: Tensor[] = [...leaves];
+  const pick = () => nodes[rng.int(nodes.length)];
+  for (let i = 0, n = 3 + rng.int(8); i < n; i++) {
+    const k = rng.int(5), a = pick(), b = pick();
+    nodes.push(
+      k === 0
+        ? add(a, b)
+        : k === 1
+        ? sub(a, b)
+        : k === 2
+        ? mul(a, b)
+        : k === 3
+        ? unary("tanh", a)
+        : reshape(reshape(a, [6]), [2, 3]),
+    );
+  }
+  return { root: sum(add(nodes.at(-1)!, pick())), leaves };
+}
+
+Deno.test("backward frees nothing still needed: 300 random graphs on Wasm against the reference", () => {
+  const wasm = createWasmBackend({ threads: 1 }), js = createReferenceBackend();
+  for (let seed = 0; seed < 300; seed++) {
+    const want = randomGraph(js, seed);
+    backward(want.root);
+    for (const free of [false, true]) {
+      const got = randomGraph(wasm, seed);
+      backward(got.root, { freeActivations: free });
+      got.leaves.forEach((l, i) => {
+        const w = want.leaves[i].grad, g = l.grad;
+        assert.equal(g === null, w === null, `seed ${seed} leaf ${i}`);
+        if (!g || !w) return;
+        assert.ok(!g.disposed, `seed ${seed} free ${free}: leaf ${i}'s gradient was freed`);
+        const a = g.toArray(), b = w.toArray();
+        for (let j = 0; j < a.length; j++) {
+          assert.ok(Math.abs(a[j] - b[j]) <= 1e-5 * (1 + Math.abs(b[j])), `seed ${seed} leaf ${i}`);
+        }
+      });
+    }
+  }
+  wasm.dispose();
+});
+
+Deno.test("backward: a rule's gradient handed to two inputs survives the first one's accumulation", () => {
+  const be = createWasmBackend({ threads: 1 });
+  // mul(a, add(a, b)): add hands one tensor to a (which already has a gradient) and b.
+  const a = tensor([1, 2, 3], [3], { backend: be, requiresGrad: true });
+  const b = tensor([4, 5, 6], [3], { backend: be, requiresGrad: true });
+  backward(sum(mul(a, add(a, b))));
+  assert.deepEqual([...a.grad!.toArray()], [6, 9, 12]);
+  assert.ok(!b.grad!.disposed);
+  assert.deepEqual([...b.grad!.toArray()], [1, 2, 3]);
+  // A fusion and a long skip from x: the gradient reaching x is also the add's other input's.
+  const w = tensor([0.1, 0.2, 0.3], [3], { backend: be, requiresGrad: true });
+  const x = unary("tanh", w), h = add(x, mul(x, x));
+  backward(sum(add(unary("tanh", h), x)), { freeActivations: true });
+  assert.ok(w.grad !== null && !w.grad.disposed);
+  be.dispose();
 });

@@ -1,5 +1,6 @@
 /**
- * The Wasm backend's thread splits (convolutions and their gradients, elementwise kernels)
+ * The Wasm backend's thread splits (convolutions and their gradients, elementwise kernels,
+ * CompensatedLayerNorm)
  * give the same bits on 2 threads as on 1, and the large cases do run on the workers.
  */
 import assert from "node:assert/strict";
@@ -8,6 +9,7 @@ import { createWasmBackend, type WasmBackend } from "../../src/backends/wasm/was
 import { conv2d, conv2dGradInputOp, conv2dGradWeightOp } from "../../src/ops/conv.ts";
 import { add, div, gelu, mul, sub } from "../../src/ops/elementwise.ts";
 import { apply } from "../../src/ops/op.ts";
+import { cln, clnOp } from "../../src/ops/cln.ts";
 import { tensor } from "../../src/tensor/create.ts";
 import { Rng } from "../../src/tensor/random.ts";
 import type { Tensor } from "../../src/tensor/tensor.ts";
@@ -128,6 +130,30 @@ Deno.test("wasm threads: elementwise kernels split by rows give the same bits on
         `${name} per channel first`,
         (be) => f(rand(be, [1, 96, 1, 1], 7), rand(be, [...N], 6)),
       );
+    }
+  } finally {
+    two.dispose();
+  }
+});
+
+Deno.test("wasm threads: CompensatedLayerNorm and its gradient split by images give the same bits on 1 and 2 threads", async () => {
+  const one = createWasmBackend({ threads: 1 }), two = createWasmBackend({ threads: 2 });
+  try {
+    await startWorkers(two);
+    const attrs = { width: 70, kbar: 0.3, m2: 1.5, eps: 1e-6 };
+    // ConvNeXt-like maps (49 positions: vectors and a scalar tail) and token rows.
+    for (const shape of [[37, 64, 7, 7], [2051, 64]]) {
+      const c = shape[1];
+      const args = (be: Backend) =>
+        [rand(be, shape, 8), rand(be, [c], 9), rand(be, [c], 10)] as const;
+      sameOnBoth(one, two, `cln [${shape}]`, (be) => cln(...args(be), attrs));
+      const grads = (be: Backend) => {
+        const [x, g, b] = args(be);
+        const dy = rand(be, shape, 11);
+        const gs = clnOp.backward!(dy, [x, g, b], x, attrs, [true, false, false]);
+        return gs[0]!;
+      };
+      sameOnBoth(one, two, `cln [${shape}] dx`, grads);
     }
   } finally {
     two.dispose();

@@ -16,8 +16,9 @@ export function clnKernels(
   const { ws } = ctx;
   /** Runs `job(lo, hi, params)` over ranges of images, with the float parameters in memory. */
   const over = (p: ClnParams, job: (lo: number, hi: number, params: number) => number[]) =>
-    ctx.scratch(16, (params) => {
-      new Float32Array(ctx.memory.buffer, params, 4).set([p.width, p.kbar, p.m2, p.eps]);
+    ctx.scratch(40, (params8) => {
+      const params = Math.ceil(params8 / 8) * 8;
+      new Float64Array(ctx.memory.buffer, params, 4).set([p.width, p.kbar, p.m2, p.eps]);
       ctx.split(p.n, p.n * p.c * p.p, (lo, hi) => job(lo, hi, params));
     });
   return {

@@ -50,7 +50,7 @@ export interface KernelExports {
   f32_cross_entropy_rows(x: number, labels: number, out: number, rows: number, cols: number): void;
   /** Row-wise layer normalization. */
   f32_layer_norm_rows(x: number, gamma: number, beta: number, out: number, rows: number, cols: number, eps: number): void;
-  /** CompensatedLayerNorm over the channels of `[n, c, p]`; `params`: f32 [width, kbar, m2, eps]. */
+  /** CompensatedLayerNorm over the channels of `[n, c, p]`; `params`: f64 [width, kbar, m2, eps]. */
   f32_cln_forward(x: number, gamma: number, beta: number, out: number, n: number, c: number, p: number, params: number): void;
   /** Its input gradient `dx` and `dy·x̂` (for the gradient of gamma). */
   f32_cln_backward(x: number, gamma: number, dy: number, dx: number, dyxhat: number, n: number, c: number, p: number, params: number): void;
