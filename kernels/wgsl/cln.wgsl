@@ -1,6 +1,6 @@
 // CompensatedLayerNorm over the channels of [n, c, p] (channel stride p), one invocation
 // per image and position: the LayerNorm of the original `width` channels from the c kept
-// ones and the removed constants (mean kbar, centred sum of squares m2).
+// ones and the removed constants (cln_stats, _cln_stats.wgsl).
 // prm: n·p, c, p, bits(width), bits(kbar), bits(m2), bits(eps).
 @group(0) @binding(0) var<storage, read> x: array<f32>;
 @group(0) @binding(1) var<storage, read> gamma: array<f32>;
@@ -14,19 +14,10 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   if (r >= prm[0]) { return; }
   let c = prm[1];
   let p = prm[2];
-  let d = bitcast<f32>(prm[3]);
-  let kbar = bitcast<f32>(prm[4]);
-  let rem = d - f32(c);
   let o = (r / p) * c * p + r % p;
-  var s = 0.0;
-  for (var ch = 0u; ch < c; ch++) { s += x[o + ch * p]; }
-  let mu = (s + rem * kbar) / d;
-  var q = 0.0;
-  for (var ch = 0u; ch < c; ch++) { let t = x[o + ch * p] - mu; q += t * t; }
-  let k = kbar - mu;
-  let rstd = 1.0 / sqrt((q + bitcast<f32>(prm[5]) + rem * k * k) / d + bitcast<f32>(prm[6]));
+  let st = cln_stats(o);
   for (var ch = 0u; ch < c; ch++) {
     let at = o + ch * p;
-    out[at] = ftz((x[at] - mu) * rstd * gamma[ch] + beta[ch]);
+    out[at] = ftz((x[at] - st.x) * st.y * gamma[ch] + beta[ch]);
   }
 }

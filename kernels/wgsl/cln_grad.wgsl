@@ -16,16 +16,10 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   let c = prm[1];
   let p = prm[2];
   let d = bitcast<f32>(prm[3]);
-  let kbar = bitcast<f32>(prm[4]);
-  let rem = d - f32(c);
   let o = (r / p) * c * p + r % p;
-  var s = 0.0;
-  for (var ch = 0u; ch < c; ch++) { s += x[o + ch * p]; }
-  let mu = (s + rem * kbar) / d;
-  var q = 0.0;
-  for (var ch = 0u; ch < c; ch++) { let t = x[o + ch * p] - mu; q += t * t; }
-  let k = kbar - mu;
-  let rstd = 1.0 / sqrt((q + bitcast<f32>(prm[5]) + rem * k * k) / d + bitcast<f32>(prm[6]));
+  let st = cln_stats(o);
+  let mu = st.x;
+  let rstd = st.y;
   var sg = 0.0;
   var sgx = 0.0;
   for (var ch = 0u; ch < c; ch++) {

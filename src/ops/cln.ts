@@ -13,6 +13,7 @@ import { formatShape } from "../tensor/shape.ts";
 import type { Tensor } from "../tensor/tensor.ts";
 import { apply, type OpDef, uninitialized } from "./op.ts";
 import { sum } from "./reduce.ts";
+import { checkNormAffine } from "./layer_norm.ts";
 
 /** Attributes of {@linkcode clnOp}. */
 export interface ClnAttrs {
@@ -47,15 +48,7 @@ export const clnOp: OpDef<ClnAttrs> = {
       throw new RangeError(`layer_norm: input must have rank ≥ 2, got ${formatShape(x.shape)}`);
     }
     const c = x.shape[1];
-    for (const [name, t] of [["gamma", gamma], ["beta", beta]] as const) {
-      if (t.rank !== 1 || t.shape[0] !== c) {
-        throw new RangeError(
-          `layer_norm: ${name} must be [${c}] for input ${formatShape(x.shape)}, got ${
-            formatShape(t.shape)
-          }`,
-        );
-      }
-    }
+    checkNormAffine(x, c, gamma, beta);
     if (!(Number.isInteger(a.width) && a.width >= Math.max(1, c))) {
       throw new RangeError(`layer_norm: width ${a.width} is smaller than the ${c} kept channels`);
     }

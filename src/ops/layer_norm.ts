@@ -16,22 +16,26 @@ export interface LayerNormAttrs {
   eps?: number;
 }
 
+/** Throws a `RangeError` unless gamma and beta are `[c]` vectors (c: x's normalized width). */
+export function checkNormAffine(x: Tensor, c: number, gamma: Tensor, beta: Tensor): void {
+  for (const [name, t] of [["gamma", gamma], ["beta", beta]] as const) {
+    if (t.rank !== 1 || t.shape[0] !== c) {
+      throw new RangeError(
+        `layer_norm: ${name} must be [${c}] for input ${formatShape(x.shape)}, got ${
+          formatShape(t.shape)
+        }`,
+      );
+    }
+  }
+}
+
 /** `y = (x − mean)/sqrt(var + eps)·gamma + beta` over the last axis (biased variance). */
 export const layerNormOp: OpDef<LayerNormAttrs> = {
   name: "layer_norm",
   channels: "coupled",
   infer: ([x, gamma, beta], a) => {
     if (x.rank < 1) throw new RangeError("layer_norm: input must have rank ≥ 1");
-    const c = x.shape[x.rank - 1];
-    for (const [name, t] of [["gamma", gamma], ["beta", beta]] as const) {
-      if (t.rank !== 1 || t.shape[0] !== c) {
-        throw new RangeError(
-          `layer_norm: ${name} must be [${c}] for input ${formatShape(x.shape)}, got ${
-            formatShape(t.shape)
-          }`,
-        );
-      }
-    }
+    checkNormAffine(x, x.shape[x.rank - 1], gamma, beta);
     const eps = a.eps ?? 1e-5;
     if (!(eps > 0)) throw new RangeError(`layer_norm: eps must be > 0, got ${eps}`);
     return x.shape;
