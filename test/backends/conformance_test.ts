@@ -95,8 +95,11 @@ for (const be of BACKENDS) {
         }
       }
     }
-    // Past the k-block (256) and not multiples of the 4x8 tile; large.
-    for (const [m, k, n] of [[37, 300, 29], [130, 600, 67], [5, 1031, 3], [20, 30, 600]]) {
+    // Past the k-block (256), past the Wasm row block (144 rows; n > 512 packs A) and not
+    // multiples of the 6x8 tile; large.
+    const large = [[37, 300, 29], [130, 600, 67], [5, 1031, 3], [20, 30, 600]];
+    large.push([301, 263, 41], [151, 70, 521]);
+    for (const [m, k, n] of large) {
       for (const [tA, tB] of [[false, false], [false, true], [true, false], [true, true]]) {
         await agree(
           `matmul ${m}x${k}x${n} ${tA}${tB}`,
