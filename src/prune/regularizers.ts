@@ -13,6 +13,7 @@ import type { Graph } from "../graph/ir.ts";
 import { indexSelect, reshape } from "../ops/shape_ops.ts";
 import { hasColumns, prunableLayers } from "./chain.ts";
 import type { Entries } from "./units.ts";
+import { groupLasso } from "./group_lasso.ts";
 import { pruneUnits } from "./units.ts";
 
 /** Regularizer kinds. */
@@ -57,13 +58,46 @@ function spreadNorm(model: GraphModule, group: Entries[]): Tensor {
   return unary("sqrt", scale(sq!, 1, EPS));
 }
 
+/** The group lasso as one op ({@linkcode groupLasso}) over the same groups. */
+function fusedGroupLasso(model: GraphModule, lambda: number): Tensor | null {
+  const outputs = new Set(model.graph.outputs);
+  const params = model.namedParameters();
+  const inputs: Tensor[] = [], rows: boolean[] = [], cols: boolean[] = [];
+  const slot = new Map<Tensor, number>();
+  // A weight of two layers (tied) is two inputs, its groups counted twice as in the
+  // op-by-op form; a spanning group's weight is the input of its first layer.
+  const of = (w: Tensor, fresh: boolean) => {
+    let k = fresh ? undefined : slot.get(w);
+    if (k === undefined) {
+      if (!slot.has(w)) slot.set(w, inputs.length);
+      k = inputs.length;
+      inputs.push(w);
+      rows.push(false);
+      cols.push(false);
+    }
+    return k;
+  };
+  for (const l of prunableLayers(model)) {
+    const k = of(l.weight, true);
+    if (hasColumns(LAYER_OPS.get(l.node.op)!)) cols[k] = true;
+    if (!outputs.has(l.node.name)) rows[k] = true;
+  }
+  const spans = spanningGroups(model).filter((g) => g.length).map((g) =>
+    g.map((e) => ({ input: of(params.get(e.param)!, false), indices: e.indices }))
+  );
+  if (inputs.length === 0) return null;
+  return scale(groupLasso(inputs, { rows, cols, spans, eps: EPS }), lambda);
+}
+
 /**
  * `λ · Σ` over the structure groups of METHOD.md (group lasso): every column (input
  * channel, over its taps) of every pruned weight that has columns, every row (output channel,
  * depthwise filter) except those of layers writing a graph output directly, and every
  * unit spanning several channel classes (an attention head: its query, key and value
  * rows and output-projection columns together); or `λ·Σ|w|`
- * (L1) or `λ·Σw²` (L2) over the prunable weights.
+ * (L1) or `λ·Σw²` (L2) over the prunable weights. On backends that read synchronously
+ * the group lasso is one fused op ({@linkcode groupLasso}); `opByOp` forces the form
+ * built from elementwise ops and reductions (what other backends run).
  *
  * @example
  * ```ts
@@ -78,12 +112,16 @@ function spreadNorm(model: GraphModule, group: Entries[]): Tensor {
 export function structureRegularizer(
   kind: RegularizerKind,
   lambda: number,
+  opts: { opByOp?: boolean } = {},
 ): (model: GraphModule) => Tensor | null {
   if (!(lambda >= 0) || !Number.isFinite(lambda)) {
     throw new RangeError(`structureRegularizer: lambda must be ≥ 0, got ${lambda}`);
   }
   return (model) => {
     if (kind === "none" || lambda === 0) return null;
+    if (kind === "group_lasso" && !opts.opByOp && model.backend.capabilities.syncRead) {
+      return fusedGroupLasso(model, lambda);
+    }
     const layers = prunableLayers(model);
     const outputs = new Set(model.graph.outputs);
     let total: Tensor | null = null;
