@@ -230,24 +230,24 @@ export function f32_gemm(
       packA(aOff + (<usize>(fullM * MR * k) << 2), ap + (<usize>(fullM * kc * MR) << 2), rows - fullM * MR, k, p0, kc, false);
     }
     // Blocks of MC rows: one block's A panels stay in L2 while every B panel passes over
-    // them (without it, A for 1,000 rows and KC = 256 is 1 MB and GEMM halves in speed).
+    // them (without it, A for 1,000 rows and KC = 256 is 1 MB, a whole L2).
     for (let ib = 0; ib < panelsM; ib += MC / MR) {
-    const ie = min(panelsM, ib + MC / MR);
-    for (let jp = 0; jp < panelsN; jp++) {
-      const bpj = bpk + (<usize>(jp * kc * NR) << 2);
-      const col0 = j0 + jp * NR;
-      const cols = min(NR, j1 - col0);
-      for (let ip = ib; ip < ie; ip++) {
-        const r = min(MR, rows - ip * MR);
-        const ctile = c + (<usize>((i0 + ip * MR) * n + col0) << 2);
-        if (ip < fullM) {
-          const arow = aOff + (<usize>(ip * MR * k + p0) << 2);
-          f32_gemm_6x8__wasmsimd(arow, <usize>k << 2, 4, bpj, kc, ctile, n, r, cols, p0 > 0, scratch);
-        } else {
-          f32_gemm_6x8__wasmsimd(ap + (<usize>(ip * kc * MR) << 2), 4, MR << 2, bpj, kc, ctile, n, r, cols, p0 > 0, scratch);
+      const ie = min(panelsM, ib + MC / MR);
+      for (let jp = 0; jp < panelsN; jp++) {
+        const bpj = bpk + (<usize>(jp * kc * NR) << 2);
+        const col0 = j0 + jp * NR;
+        const cols = min(NR, j1 - col0);
+        for (let ip = ib; ip < ie; ip++) {
+          const r = min(MR, rows - ip * MR);
+          const ctile = c + (<usize>((i0 + ip * MR) * n + col0) << 2);
+          if (ip < fullM) {
+            const arow = aOff + (<usize>(ip * MR * k + p0) << 2);
+            f32_gemm_6x8__wasmsimd(arow, <usize>k << 2, 4, bpj, kc, ctile, n, r, cols, p0 > 0, scratch);
+          } else {
+            f32_gemm_6x8__wasmsimd(ap + (<usize>(ip * kc * MR) << 2), 4, MR << 2, bpj, kc, ctile, n, r, cols, p0 > 0, scratch);
+          }
         }
       }
-    }
     }
   }
 }

@@ -43,11 +43,11 @@ interface Norms {
 
 type Floats = Float32Array | Float64Array;
 
-function norms(ws: readonly Floats[], shapes: Tensor[], a: GroupLassoAttrs): Norms {
+function norms(ws: readonly Floats[], inputs: readonly Tensor[], a: GroupLassoAttrs): Norms {
   const rows: (Float64Array | null)[] = [], cols: (Float64Array | null)[] = [];
   let total = 0;
   for (let k = 0; k < ws.length; k++) {
-    const [o, i, t] = dims(shapes[k]);
+    const [o, i, t] = dims(inputs[k]);
     const r = a.rows[k] ? new Float64Array(o) : null;
     const c = a.cols[k] ? new Float64Array(i) : null;
     squareSums(ws[k], o, i, t, r, c);
@@ -145,11 +145,9 @@ function read(inputs: readonly Tensor[]): Floats[] {
   return inputs.map((t) => t.backend.readSync(t.storage) as Floats);
 }
 
-/** A typed array of `t`'s dtype. */
-function floats(t: Tensor, n: number | ArrayLike<number>): Floats {
-  return t.dtype === "float64"
-    ? new Float64Array(n as ArrayLike<number>)
-    : new Float32Array(n as ArrayLike<number>);
+/** `n` zeros of `t`'s dtype. */
+function floats(t: Tensor, n: number): Floats {
+  return t.dtype === "float64" ? new Float64Array(n) : new Float32Array(n);
 }
 
 /**
@@ -194,14 +192,16 @@ export const groupLassoOp: OpDef<GroupLassoAttrs> = {
     return [];
   },
   forward: (be, inputs, out, a) => {
-    const ws = read(inputs), n = norms(ws, [...inputs], a);
-    be.write(out.storage, floats(out, [n.total]));
+    const ws = read(inputs), n = norms(ws, inputs, a);
+    const v = floats(out, 1);
+    v[0] = n.total;
+    be.write(out.storage, v);
     if (inputs.some((t) => t.requiresGrad)) SAVED.set(out, { ws, n });
   },
   backward: (dy, inputs, out, a, needs) => {
     const saved = SAVED.get(out);
     SAVED.delete(out);
-    const ws = saved?.ws ?? read(inputs), n = saved?.n ?? norms(ws, [...inputs], a);
+    const ws = saved?.ws ?? read(inputs), n = saved?.n ?? norms(ws, inputs, a);
     const d = dy.backend.readSync(dy.storage)[0];
     const grads: (Floats | null)[] = [];
     for (let k = 0; k < ws.length; k++) {

@@ -58,32 +58,39 @@ function spreadNorm(model: GraphModule, group: Entries[]): Tensor {
   return unary("sqrt", scale(sq!, 1, EPS));
 }
 
+/**
+ * Each prunable layer's weight and which of its groups the penalty takes: its columns when
+ * the layer has them, its rows unless the layer writes a graph output directly.
+ */
+function layerGroups(model: GraphModule): { weight: Tensor; rows: boolean; cols: boolean }[] {
+  const outputs = new Set(model.graph.outputs);
+  return prunableLayers(model).map((l) => ({
+    weight: l.weight,
+    rows: !outputs.has(l.node.name),
+    cols: hasColumns(LAYER_OPS.get(l.node.op)!),
+  }));
+}
+
 /** The group lasso as one op ({@linkcode groupLasso}) over the same groups. */
 function fusedGroupLasso(model: GraphModule, lambda: number): Tensor | null {
-  const outputs = new Set(model.graph.outputs);
-  const params = model.namedParameters();
-  const inputs: Tensor[] = [], rows: boolean[] = [], cols: boolean[] = [];
+  // One input per layer (a weight of two tied layers counts twice, as in the op-by-op
+  // form); a spanning group's weight is the input of its first layer, or a new one.
+  const layers = layerGroups(model);
+  const inputs = layers.map((l) => l.weight);
+  const rows = layers.map((l) => l.rows), cols = layers.map((l) => l.cols);
   const slot = new Map<Tensor, number>();
-  // A weight of two layers (tied) is two inputs, its groups counted twice as in the
-  // op-by-op form; a spanning group's weight is the input of its first layer.
-  const of = (w: Tensor, fresh: boolean) => {
-    let k = fresh ? undefined : slot.get(w);
-    if (k === undefined) {
-      if (!slot.has(w)) slot.set(w, inputs.length);
-      k = inputs.length;
-      inputs.push(w);
+  inputs.forEach((w, k) => slot.has(w) || slot.set(w, k));
+  const inputOf = (w: Tensor) => {
+    if (!slot.has(w)) {
+      slot.set(w, inputs.push(w) - 1);
       rows.push(false);
       cols.push(false);
     }
-    return k;
+    return slot.get(w)!;
   };
-  for (const l of prunableLayers(model)) {
-    const k = of(l.weight, true);
-    if (hasColumns(LAYER_OPS.get(l.node.op)!)) cols[k] = true;
-    if (!outputs.has(l.node.name)) rows[k] = true;
-  }
+  const params = model.namedParameters();
   const spans = spanningGroups(model).filter((g) => g.length).map((g) =>
-    g.map((e) => ({ input: of(params.get(e.param)!, false), indices: e.indices }))
+    g.map((e) => ({ input: inputOf(params.get(e.param)!), indices: e.indices }))
   );
   if (inputs.length === 0) return null;
   return scale(groupLasso(inputs, { rows, cols, spans, eps: EPS }), lambda);
@@ -122,16 +129,13 @@ export function structureRegularizer(
     if (kind === "group_lasso" && !opts.opByOp && model.backend.capabilities.syncRead) {
       return fusedGroupLasso(model, lambda);
     }
-    const layers = prunableLayers(model);
-    const outputs = new Set(model.graph.outputs);
     let total: Tensor | null = null;
     const acc = (t: Tensor) => (total = total ? add(total, t) : t);
-    layers.forEach((l) => {
-      const w = l.weight;
+    layerGroups(model).forEach(({ weight: w, rows, cols }) => {
       if (kind === "l1") return acc(sum(unary("abs", w)));
       if (kind === "l2") return acc(sum(mul(w, w)));
-      if (hasColumns(LAYER_OPS.get(l.node.op)!)) acc(groupNorms(w, 1));
-      if (!outputs.has(l.node.name)) acc(groupNorms(w, 0));
+      if (cols) acc(groupNorms(w, 1));
+      if (rows) acc(groupNorms(w, 0));
     });
     if (kind === "group_lasso") {
       for (const g of spanningGroups(model)) if (g.length) acc(spreadNorm(model, g));

@@ -2,7 +2,7 @@
 // deno-fmt-ignore-file
 
 /** SHA-256 of the kernel sources, build flags and compiler version. */
-export const SOURCE_HASH = "2a6b72f999a7160f40dc5e7bb6f17814a60f17a2408b7a292df89115345c9f07";
+export const SOURCE_HASH = "879e1d6b41b679accd411a2b11fefc7f22cca42bd66bde1c98062def973afb25";
 
 /** Maximum size of the shared Wasm memory the kernels import, in 64 KiB pages. */
 export const MAX_PAGES = 32768;
